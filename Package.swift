@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+// SochDB: an embedded, vector-search-first database.
+//
+// Build flags: the hot kernels are compiled for the build machine's CPU
+// (`-target-cpu native`) because swiftc on Linux otherwise targets baseline
+// x86-64 (SSE2) and the SIMD kernels lose ~30% (see Benchmarks/kernels.md).
+// A binary built so runs only on CPUs with the same instruction set
+// extensions. Set SOCHDB_PORTABLE=1 in the environment when building to get a
+// baseline binary that runs on any x86-64 (or arm64) machine.
+import PackageDescription
+import Foundation
+
+let portable = ProcessInfo.processInfo.environment["SOCHDB_PORTABLE"] == "1"
+let nativeFlags: [SwiftSetting] = portable ? [] : [
+    .unsafeFlags(["-target-cpu", "native"]),
+]
+let hotSettings: [SwiftSetting] = nativeFlags + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+let cNative: [CSetting] = portable ? [] : [.unsafeFlags(["-march=native"])]
+
+let package = Package(
+    name: "SochDB",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SochDB", targets: ["SochDB"]),
+        .executable(name: "sochdb-bulk", targets: ["sochdb-bulk"]),
+        .executable(name: "sochdb-bench", targets: ["sochdb-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "CSochSupport", cSettings: cNative + [.unsafeFlags(["-O3"])]),
+        .target(
+            name: "SochVector",
+            dependencies: ["CBLAS", "CSochSupport"],
+            swiftSettings: hotSettings
+        ),
+        .target(
+            name: "SochDB",
+            dependencies: ["SochVector"],
+            swiftSettings: nativeFlags
+        ),
+        .executableTarget(
+            name: "sochdb-bulk",
+            dependencies: [
+                "SochDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        .executableTarget(
+            name: "sochdb-bench",
+            dependencies: [
+                "SochDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/SochBench",
+            swiftSettings: nativeFlags
+        ),
+        .testTarget(name: "SochVectorTests", dependencies: ["SochVector"], swiftSettings: nativeFlags),
+        .testTarget(name: "SochDBTests", dependencies: ["SochDB"], swiftSettings: nativeFlags),
+    ]
+)

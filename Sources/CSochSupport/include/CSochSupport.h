@@ -1,0 +1,40 @@
+// Small C helpers that Swift cannot express directly: cache prefetch, a
+// one-byte spin lock for per-node link lists, and hardware CRC32C.
+// Everything here is header-inline except the CRC32C entry point, so the
+// Swift optimiser sees through the prefetch and the lock.
+#ifndef CSOCHSUPPORT_H
+#define CSOCHSUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Hints the CPU to fetch the cache line holding `p` (read, keep in all levels).
+static inline void soch_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
+/// Acquires the spin lock at `lock` (0 = free, 1 = held). Contention is rare:
+/// a lock guards one node's neighbour list for a few hundred nanoseconds.
+static inline void soch_spin_lock(uint8_t *lock) {
+    while (__atomic_exchange_n(lock, (uint8_t)1, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
+}
+
+/// Releases a lock taken by soch_spin_lock.
+static inline void soch_spin_unlock(uint8_t *lock) {
+    __atomic_store_n(lock, (uint8_t)0, __ATOMIC_RELEASE);
+}
+
+/// Extends a CRC32C (Castagnoli, reflected, as in iSCSI and LevelDB) over
+/// `len` bytes. `crc` is the finished CRC of the bytes before (0 for none),
+/// so CRC(a ++ b) == soch_crc32c(soch_crc32c(0, a), b). Uses the SSE4.2 crc32
+/// instruction when the CPU has it, otherwise a table.
+uint32_t soch_crc32c(uint32_t crc, const void *data, size_t len);
+
+/// 1 if soch_crc32c uses the hardware instruction on this CPU.
+int soch_crc32c_is_hardware(void);
+
+#endif

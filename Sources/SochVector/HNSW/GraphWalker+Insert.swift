@@ -1,0 +1,125 @@
+import CSochSupport
+
+// Insertion of one node (Malkov & Yashunin, algorithm 1, as hnswlib does it):
+// descend greedily to the node's level, then on each level from there to 0
+// search with efConstruction, keep M neighbours chosen by the heuristic,
+// link both ways, and re-prune a neighbour whose list overflows.
+extension GraphWalker {
+    /// The neighbour-selection heuristic (algorithm 4 without extension or
+    /// kept pruned links): scanning `candidates` nearest first, keep one only
+    /// if it is closer to the base than to every one already kept. Writes at
+    /// most `m` into `out` and returns how many. `candidates` must be sorted
+    /// ascending by distance to the base. Fewer than `m` are all kept.
+    
+    func selectNeighbors(_ candidates: UnsafeMutablePointer<Candidate>, count n: Int, m: Int,
+                         into out: UnsafeMutablePointer<Candidate>) -> Int {
+        if n <= m {
+            out.update(from: candidates, count: n)
+            return n
+        }
+        var kept = 0
+        for i in 0..<n {
+            let c = candidates[i]
+            let vc = g.vector(c.id, dimension)
+            var good = true
+            for j in 0..<kept where K.distance(vc, g.vector(out[j].id, dimension), dimension) < c.distance {
+                good = false
+                break
+            }
+            if good {
+                out[kept] = c
+                kept &+= 1
+                if kept == m { break }
+            }
+        }
+        return kept
+    }
+
+    /// Inserts `node` (its vector, level and upper-link offset already set)
+    /// into the graph whose entry point and top level are `entry`/`top`.
+    /// Requires `locks`.
+    
+    func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int, ctx: SearchContext) {
+        let q = UnsafePointer(g.vector(node, dimension))
+        var current = entry
+        var currentDistance = distance(q, current)
+        var l = top
+        while l > level {
+            greedy(q, from: &current, distance: &currentDistance, level: l, ctx: ctx)
+            l -= 1
+        }
+        l = min(level, top)
+        while l >= 0 {
+            searchLayer(q, entry: current, entryDistance: currentDistance, ef: efConstruction,
+                        level: l, ctx: ctx, filter: AllowAll(), skipDeleted: false)
+            ctx.reserveSorted(ctx.results.count)
+            let found = ctx.results.drainAscending(into: ctx.sorted)
+            current = ctx.sorted[0].id
+            currentDistance = ctx.sorted[0].distance
+            let kept = selectNeighbors(ctx.sorted, count: found, m: m, into: ctx.selected)
+            setLinks(node, level: l, ctx.selected, kept)
+            let capacity = l == 0 ? g.m0 : g.m
+            for i in 0..<kept {
+                link(ctx.selected[i].id, to: node, distance: ctx.selected[i].distance,
+                     level: l, capacity: capacity, ctx: ctx)
+            }
+            l -= 1
+        }
+    }
+
+    
+    func setLinks(_ node: UInt32, level: Int, _ items: UnsafeMutablePointer<Candidate>, _ n: Int) {
+        guard let (block, capacity) = g.linkBlock(node, level: level) else { return }
+        soch_spin_lock(locks! + Int(node))
+        let k = min(n, capacity)
+        for i in 0..<k { block[1 + i] = items[i].id }
+        block[0] = UInt32(k)
+        soch_spin_unlock(locks! + Int(node))
+    }
+
+    /// Adds the reverse link `from → to`; when `from`'s list is full, re-selects
+    /// among its links plus `to` with the heuristic.
+    
+    func link(_ from: UInt32, to: UInt32, distance d: Float, level: Int, capacity: Int, ctx: SearchContext) {
+        guard let (block, cap) = g.linkBlock(from, level: level) else { return }
+        soch_spin_lock(locks! + Int(from))
+        defer { soch_spin_unlock(locks! + Int(from)) }
+        let n = min(Int(block[0]), cap)
+        for i in 0..<n where block[1 + i] == to { return }
+        if n < capacity {
+            block[1 + n] = to
+            block[0] = UInt32(n + 1)
+            return
+        }
+        let base = g.vector(from, dimension)
+        let c = ctx.prune
+        c[0] = Candidate(distance: d, id: to)
+        var total = 1
+        for i in 0..<n {
+            let id = block[1 + i]
+            guard Int(id) < g.count else { continue }  // damaged input file
+            c[total] = Candidate(distance: K.distance(base, g.vector(id, dimension), dimension), id: id)
+            total += 1
+        }
+        sortAscending(c, total)
+        let kept = selectNeighbors(c, count: total, m: capacity, into: ctx.pruneOut)
+        for i in 0..<kept { block[1 + i] = ctx.pruneOut[i].id }
+        block[0] = UInt32(kept)
+    }
+}
+
+/// Insertion sort by (distance, id): lists here hold at most 2·M + 1 items.
+
+func sortAscending(_ c: UnsafeMutablePointer<Candidate>, _ n: Int) {
+    var i = 1
+    while i < n {
+        let x = c[i]
+        var j = i
+        while j > 0 && (c[j - 1].distance > x.distance || (c[j - 1].distance == x.distance && c[j - 1].id > x.id)) {
+            c[j] = c[j - 1]
+            j -= 1
+        }
+        c[j] = x
+        i += 1
+    }
+}

@@ -1,0 +1,195 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension HNSWIndex {
+    /// Builds an index over `vectors`. See ``add(_:ids:threads:progress:)``.
+    public static func build(_ vectors: VectorMatrix, metric: Metric = .l2,
+                             parameters: HNSWParameters = HNSWParameters(),
+                             ids: [Int64]? = nil, threads: Int = 0,
+                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> HNSWIndex {
+        let index = try HNSWIndex(dimension: vectors.dimension, metric: metric, parameters: parameters)
+        try index.add(vectors, ids: ids, threads: threads, progress: progress)
+        return index
+    }
+
+    /// Builds an index over `rows` (all of one dimension).
+    public static func build(_ rows: [[Float]], metric: Metric = .l2,
+                             parameters: HNSWParameters = HNSWParameters(),
+                             ids: [Int64]? = nil, threads: Int = 0) throws -> HNSWIndex {
+        guard let first = rows.first else { throw SochVectorError.invalidArgument("no vectors to build from") }
+        return try build(VectorMatrix(rows: rows, dimension: first.count), metric: metric,
+                         parameters: parameters, ids: ids, threads: threads)
+    }
+
+    /// Adds `vectors` with external `ids` (default: the next row numbers).
+    ///
+    /// Validates everything first (dimension, finite values, non-zero under
+    /// cosine, ids unique and new) and throws before changing the index.
+    /// Inserts in parallel on `threads` threads (0 = all cores); with one
+    /// thread and a fixed seed the result is deterministic. `progress` is
+    /// called with (done, total) from worker threads, at most every 1,000
+    /// vectors and at the end. Takes the write lock: searches wait.
+    /// O(n · efConstruction · log N) distance evaluations.
+    public func add(_ vectors: VectorMatrix, ids: [Int64]? = nil, threads: Int = 0,
+                    progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
+        guard vectors.dimension == dimension else {
+            throw SochVectorError.dimensionMismatch(expected: dimension, actual: vectors.dimension)
+        }
+        guard threads >= 0 else { throw SochVectorError.invalidArgument("threads must be ≥ 0, got \(threads)") }
+        if let ids, ids.count != vectors.count {
+            throw SochVectorError.invalidArgument("\(ids.count) ids for \(vectors.count) vectors")
+        }
+        try vectors.validate(for: metric)
+        guard vectors.count > 0 else { return }
+        try rwLock.write {
+            try checkNewIDs(ids, count: vectors.count)
+            let first = appendNodes(vectors, ids: ids)
+            insertNodes(from: first, to: layout.count, threads: threads, progress: progress)
+        }
+    }
+
+    /// Adds rows of one dimension. See ``add(_:ids:threads:progress:)``.
+    public func add(_ rows: [[Float]], ids: [Int64]? = nil, threads: Int = 0) throws {
+        try add(VectorMatrix(rows: rows, dimension: dimension), ids: ids, threads: threads)
+    }
+
+    /// Throws if `ids` repeat or name a node already present. Write lock held.
+    private func checkNewIDs(_ ids: [Int64]?, count n: Int) throws {
+        guard let ids else {
+            // Default ids continue the row numbers; they must not collide.
+            if !identityIDs {
+                for id in Int64(layout.count)..<Int64(layout.count + n) where internalID(for: id) != nil {
+                    throw SochVectorError.invalidArgument("default id \(id) is already used; pass ids explicitly")
+                }
+            }
+            return
+        }
+        var seen = Set<Int64>(minimumCapacity: ids.count)
+        for id in ids {
+            guard seen.insert(id).inserted else { throw SochVectorError.invalidArgument("duplicate id \(id)") }
+            if layout.count > 0, internalID(for: id) != nil {
+                throw SochVectorError.invalidArgument("id \(id) is already in the index")
+            }
+        }
+    }
+
+    /// Copies vectors in (normalised for cosine), draws levels, assigns ids
+    /// and upper-link space. Returns the first new node. Write lock held.
+    private func appendNodes(_ vectors: VectorMatrix, ids: [Int64]?) -> Int {
+        let first = layout.count, n = vectors.count, d = dimension
+        var levels = [UInt8](repeating: 0, count: n)
+        var upperWords = 0
+        let mult = parameters.levelMultiplier
+        for i in 0..<n {
+            let l = min(Int(-log(random.nextUnitInterval()) * mult), HNSWParameters.maxLevel)
+            levels[i] = UInt8(l)
+            upperWords += l * (parameters.m + 1)
+        }
+        ensureOwned(capacity: first + n, upperCapacity: layout.upperLength + upperWords)
+        let g = layout
+        var upper = g.upperLength
+        for i in 0..<n {
+            let node = first + i
+            let dst = g.vectors + node * d
+            vectors.withRow(i) { dst.update(from: $0, count: d) }
+            if metric == .cosine { normalize(dst, d) }
+            g.levels[node] = levels[i]
+            (g.level0 + node * (parameters.m0 + 1)).update(repeating: 0, count: parameters.m0 + 1)
+            if levels[i] > 0 {
+                g.upperOffsets[node] = UInt32(upper)
+                (g.upperLinks + upper).update(repeating: 0, count: Int(levels[i]) * (parameters.m + 1))
+                upper += Int(levels[i]) * (parameters.m + 1)
+            } else {
+                g.upperOffsets[node] = GraphLayout.noNode
+            }
+            g.externalIDs[node] = ids?[i] ?? Int64(node)
+            if let ids, ids[i] != Int64(node) { identityIDs = false }
+        }
+        layout.count = first + n
+        layout.upperLength = upper
+        idMap.withLock { $0 = nil }
+        return first
+    }
+
+    /// Links nodes `first..<end` into the graph, in parallel. Write lock held.
+    private func insertNodes(from first: Int, to end: Int, threads: Int,
+                             progress: (@Sendable (Int, Int) -> Void)?) {
+        var start = first
+        if entryPoint == GraphLayout.noNode {
+            entryPoint = UInt32(first)
+            maxLevel = Int(layout.levels[first])
+            start += 1
+        }
+        let total = end - first
+        let workers = max(1, min(threads == 0 ? HNSWIndex.coreCount : threads, end - start))
+        let next = Atomic<Int>(start)
+        let done = Atomic<Int>(start - first)
+        let shared = UnsafeSendable(self)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let index = shared.value
+            index.contexts.withContext(nodeCount: end, ef: index.parameters.efConstruction) { ctx in
+                while true {
+                    let node = next.add(1, ordering: .relaxed).oldValue
+                    if node >= end { break }
+                    index.insertOne(UInt32(node), ctx: ctx)
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    if let progress, finished % 1000 == 0 || finished == total { progress(finished, total) }
+                }
+            }
+        }
+        if total == 1 || start == end { progress?(total, total) }
+    }
+
+    /// Inserts one node whose sections are filled in. Safe to call from
+    /// several threads at once while the write lock is held by `add`.
+    private func insertOne(_ node: UInt32, ctx: SearchContext) {
+        let level = Int(layout.levels[Int(node)])
+        var (entry, top) = entryLock.withLock { _ in (entryPoint, maxLevel) }
+        var raising = false
+        if level > top {
+            levelRaiseLock.lock()
+            (entry, top) = entryLock.withLock { _ in (entryPoint, maxLevel) }
+            raising = level > top
+            if !raising { levelRaiseLock.unlock() }
+        }
+        if metric == .l2 {
+            GraphWalker<L2Kernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
+                .insert(node, level: level, entry: entry, top: top, m: parameters.m,
+                        efConstruction: parameters.efConstruction, ctx: ctx)
+        } else {
+            GraphWalker<DotKernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
+                .insert(node, level: level, entry: entry, top: top, m: parameters.m,
+                        efConstruction: parameters.efConstruction, ctx: ctx)
+        }
+        if raising {
+            entryLock.withLock { _ in
+                entryPoint = node
+                maxLevel = level
+            }
+            levelRaiseLock.unlock()
+        }
+    }
+
+    static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// Scales `v` to unit length (callers have rejected zero vectors).
+@inline(__always)
+func normalize(_ v: UnsafeMutablePointer<Float>, _ n: Int) {
+    let norm = dotSIMD(v, v, n).squareRoot()
+    guard norm > 0 else { return }
+    let inv = 1 / norm
+    for i in 0..<n { v[i] *= inv }
+}
+
+/// Carries a non-Sendable reference into a concurrentPerform body whose
+/// synchronisation is managed by hand (documented at each use).
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,105 @@
+import Testing
+@testable import SochVector
+
+/// Recall and result-order checks against exact (flat BLAS) search.
+struct HNSWRecallTests {
+    /// Base and queries drawn from the same mixture (same centres), split.
+    static let all = SyntheticData.clustered(count: 20_200, dimension: 128, clusters: 64, seed: 11)
+    static let base = all.rows(0..<20_000)
+    static let queries = all.rows(20_000..<20_200)
+
+    @Test func recallAt10IsAtLeast095OnClustered20kx128() throws {
+        let index = try HNSWIndex.build(Self.base, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 100), threads: 0)
+        let truth = try FlatIndex(Self.base, metric: .l2).search(Self.queries, k: 10)
+        let found = try index.searchBatch(Self.queries, k: 10, ef: 64)
+        let r = recall(found, truth, k: 10)
+        #expect(r >= 0.95, "recall@10 = \(r)")
+        // Results are sorted by distance and the distances are the metric's.
+        for i in 0..<found.queryCount {
+            let row = found[i]
+            #expect(row.count == 10)
+            #expect(zip(row, row.dropFirst()).allSatisfy { $0.distance <= $1.distance })
+            let q = Self.queries[i]
+            for hit in row {
+                let exact = ScalarReference.l2Squared(q, Self.base[Int(hit.id)])
+                #expect(abs(Double(hit.distance) - exact) <= 1e-4 * max(exact, 1))
+            }
+        }
+    }
+
+    @Test(arguments: [Metric.cosine, .innerProduct])
+    func dotMetricsFindTrueNeighbours(metric: Metric) throws {
+        let base = Self.base.rows(0..<5_000)
+        let index = try HNSWIndex.build(base, metric: metric, parameters: HNSWParameters(m: 16, efConstruction: 100))
+        let truth = try FlatIndex(base, metric: metric).search(Self.queries, k: 10)
+        let found = try index.searchBatch(Self.queries, k: 10, ef: 64)
+        #expect(recall(found, truth, k: 10) >= 0.95)
+        let q = Self.queries[0], top = found[0][0]
+        let expected = metric == .cosine ? ScalarReference.cosineDistance(q, base[Int(top.id)])
+                                         : 1 - ScalarReference.dot(q, base[Int(top.id)])
+        #expect(abs(Double(top.distance) - expected) <= 1e-3 * max(1, abs(expected)))
+    }
+
+    @Test func storedVectorFindsItselfUnderCosine() throws {
+        let base = Self.base.rows(0..<3_000)
+        let index = try HNSWIndex.build(base, metric: .cosine)
+        var selfHits = 0
+        for i in stride(from: 0, to: 3_000, by: 10) where try index.search(base[i], k: 1).first?.id == Int64(i) {
+            selfHits += 1
+        }
+        #expect(selfHits >= 299)
+    }
+
+    @Test func singleThreadedBuildsAreDeterministic() throws {
+        let base = Self.base.rows(0..<3_000)
+        let dir = temporaryDirectory()
+        defer { removeTree(dir) }
+        let a = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1)
+        let b = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1)
+        try a.save(to: dir + "/a.hnsw")
+        try b.save(to: dir + "/b.hnsw")
+        #expect(readBytes(dir + "/a.hnsw") == readBytes(dir + "/b.hnsw"))
+        let c = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 10), threads: 1)
+        try c.save(to: dir + "/c.hnsw")
+        #expect(readBytes(dir + "/a.hnsw") != readBytes(dir + "/c.hnsw"))
+    }
+
+    @Test func incrementalAddsMatchOneBuild() throws {
+        let base = Self.base.rows(0..<4_000)
+        let index = try HNSWIndex(dimension: 128)
+        try index.add(base.rows(0..<1_000))
+        try index.add(base.rows(1_000..<4_000))
+        #expect(index.count == 4_000)
+        let truth = try FlatIndex(base).search(Self.queries, k: 10)
+        #expect(recall(try index.searchBatch(Self.queries, k: 10, ef: 64), truth, k: 10) >= 0.95)
+    }
+
+    @Test func smallAndEdgeCaseIndexes() throws {
+        let empty = try HNSWIndex(dimension: 4)
+        #expect(try empty.search([1, 2, 3, 4], k: 5).isEmpty)
+        let one = try HNSWIndex.build([[1, 2, 3, 4]], ids: [42])
+        #expect(try one.search([1, 2, 3, 4], k: 5) == [SearchResult(id: 42, distance: 0)])
+        // k larger than the index returns everything, sorted.
+        let rows = (0..<20).map { i in [Float(i), 0, 0, 0] }
+        let small = try HNSWIndex.build(rows)
+        let all = try small.search([0, 0, 0, 0], k: 50)
+        #expect(all.map(\.id) == (0..<20).map(Int64.init))
+        #expect(all.map(\.distance) == (0..<20).map { Float($0 * $0) })
+    }
+
+    @Test func customIDsAreReturnedAndLookedUp() throws {
+        let rows = (0..<100).map { i in [Float(i), Float(i % 3), 1] }
+        let ids = (0..<100).map { Int64($0) * 1_000 + 7 }
+        let index = try HNSWIndex.build(rows, ids: ids)
+        #expect(try index.search([5, 2, 1], k: 1).first?.id == 5_007)
+        #expect(try index.vector(id: 5_007) == [5, 2, 1])
+        #expect(throws: SochVectorError.notFound("id 5")) { try index.vector(id: 5) }
+        #expect(throws: SochVectorError.invalidArgument("id 7 is already in the index")) {
+            try index.add([[1, 1, 1]], ids: [7])
+        }
+        #expect(throws: SochVectorError.invalidArgument("duplicate id 3")) {
+            try index.add([[1, 1, 1], [2, 2, 2]], ids: [3, 3])
+        }
+        #expect(index.count == 100)
+    }
+}
