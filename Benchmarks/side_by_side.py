@@ -106,14 +106,26 @@ def resolve_dataset(name: str) -> Path:
     return p
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds spent busy (all CPUs, all processes) since boot, from /proc/stat."""
+    vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+    return (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def run_child(cmd, env):
-    """Run cmd, wait with os.wait4; return (exit code, peak RSS bytes, wall seconds)."""
+    """Run cmd, wait with os.wait4.
+
+    Returns (exit code, peak RSS bytes, wall seconds, other_load) where other_load is the
+    average number of cores that *other* processes kept busy meanwhile (machine busy time
+    minus the child's own user+system time, over the wall time): a noise indicator."""
     log("$ " + shlex.join(cmd))
-    t0 = time.perf_counter()
+    busy0, t0 = busy_cpu_seconds(), time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=REPO)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
-    return proc.returncode, usage.ru_maxrss * 1024, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    other = (busy_cpu_seconds() - busy0 - usage.ru_utime - usage.ru_stime) / wall
+    return proc.returncode, usage.ru_maxrss * 1024, wall, max(0.0, other)
 
 
 def library_command(lib, ds_dir, out, args):
@@ -152,14 +164,18 @@ def run_dataset(name, args, env) -> dict:
             out.unlink(missing_ok=True)
             wait_until_idle(args.wait_idle)
             log(f"{name}: {lib} (load average {load_average()})")
-            code, rss, wall = run_child(library_command(lib, ds_dir, out, args), env)
+            code, rss, wall, other = run_child(library_command(lib, ds_dir, out, args), env)
             if code != 0 or not out.is_file():
                 log(f"WARNING: {lib} failed on {name} (exit code {code}); skipped")
                 continue
+            if other > 0.1:
+                log(f"WARNING: other processes used {other:.2f} cores during the {lib} run; "
+                    "its timings are disturbed")
             res = json.loads(out.read_text())
             res["peak_rss_bytes_self"] = res.get("peak_rss_bytes")
             res["peak_rss_bytes"] = rss
             res["wall_seconds"] = wall
+            res["other_load_cores"] = other
             out.write_text(json.dumps(res, indent=2) + "\n")
         if out.is_file():
             results[lib] = json.loads(out.read_text())
@@ -195,13 +211,14 @@ def dataset_report(block, args) -> str:
     if not results:
         return "\n".join(out + ["No results.", ""])
     out += [f"| library | version | build vec/s ({t} threads) | build vec/s (1 thread) | index MB "
-            "| open + first query ms | peak RSS MB |",
-            "|---|---|--:|--:|--:|--:|--:|"]
+            "| open + first query ms | peak RSS MB | other load |",
+            "|---|---|--:|--:|--:|--:|--:|--:|"]
     for lib, r in results.items():
         out.append(f"| {lib} | {r.get('version', '?')} | {fmt(build_rate(r, t))} | "
                    f"{fmt(build_rate(r, 1))} | {fmt(r.get('index_size_bytes', 0) / 2**20, '.1f')} | "
                    f"{fmt(r.get('open_first_query_ms'), '.1f')} | "
-                   f"{fmt(r.get('peak_rss_bytes', 0) / 2**20, ',.0f')} |")
+                   f"{fmt(r.get('peak_rss_bytes', 0) / 2**20, ',.0f')} | "
+                   f"{fmt(r.get('other_load_cores'), '.2f')} |")
 
     libs = list(results)
     sweeps = {lib: {row["ef"]: row for row in results[lib].get("search", [])} for lib in libs}
@@ -255,7 +272,9 @@ def full_report(blocks, args, machine, load_before, command) -> str:
             "- Notes: build time = the add/build call only; index MB = saved index file; open + "
             "first query = fresh process, load saved index + one query (warm page cache); peak "
             "RSS = ru_maxrss of the library's benchmark process (includes the loaded dataset); "
-            "peers run from Python, so their single-query q/s include the binding's per-call cost.",
+            "peers run from Python, so their single-query q/s include the binding's per-call cost; "
+            "other load = cores kept busy by other processes during that library's run "
+            "(should be ~0; above 0.1 the timings are disturbed).",
             f"- Command: `{command}`", ""]
     return "\n".join(head + [dataset_report(b, args) for b in blocks])
 
@@ -293,8 +312,11 @@ def main() -> None:
     load_before = load_average()
     log(f"load average before start: {load_before} (uptime: "
         f"{subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()})")
-    if not args.report_only and float(load_before.split()[0]) > 0.5:
-        log("WARNING: the machine is not idle; timings will be noisy")
+    if not args.report_only:
+        busy = cpu_busy_fraction()
+        log(f"CPU busy over the last 3 s: {busy:.0%}")
+        if busy > 0.15 or float(load_before.split()[0]) > 0.5:
+            log("WARNING: the machine is not idle; timings will be noisy (see --wait-idle)")
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

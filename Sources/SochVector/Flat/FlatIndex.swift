@@ -9,6 +9,11 @@ import Synchronization
 /// Query blocks run in parallel on Dispatch with BLAS single-threaded. It is
 /// the ground truth for recall and the fallback for selective filters.
 ///
+/// The L2 formulation cancels digits when vectors are long and close (the
+/// error grows with ‖x‖² + ‖y‖², not with the distance), so for L2 the
+/// sgemm pass keeps k + max(k, 8) candidates and they are re-ranked with the
+/// direct kernel: the ranking and reported distances are the direct ones.
+///
 /// Immutable and thread-safe. O(q · n · d) flops, O(blocks) memory.
 public final class FlatIndex: @unchecked Sendable {
     public let metric: Metric
@@ -52,7 +57,7 @@ public final class FlatIndex: @unchecked Sendable {
                 BLAS.singleThreaded {
                     DispatchQueue.concurrentPerform(iterations: workers) { _ in
                         let (idOut, distOut, index) = out.value
-                        let scratch = BlockScratch(k: k)
+                        let scratch = BlockScratch(k: index.candidatesKept(k))
                         while true {
                             let b = next.add(1, ordering: .relaxed).oldValue
                             if b >= blocks { break }
@@ -67,6 +72,9 @@ public final class FlatIndex: @unchecked Sendable {
         }
         return BatchSearchResults(k: k, queryCount: q.count, ids: ids, distances: distances)
     }
+
+    /// Candidates the sgemm pass keeps per query before exact re-ranking.
+    func candidatesKept(_ k: Int) -> Int { metric == .l2 ? k + max(k, 8) : k }
 
     /// Per-worker buffers: the sgemm output block and one k-heap per query.
     final class BlockScratch {
@@ -85,6 +93,7 @@ public final class FlatIndex: @unchecked Sendable {
     private func searchBlock(_ queries: VectorMatrix, start: Int, rows: Int, k: Int, scratch: BlockScratch,
                              ids: UnsafeMutablePointer<Int64>, distances: UnsafeMutablePointer<Float>) {
         let d = dimension
+        let kept = candidatesKept(k)
         let qp = queries.base + start * d
         let queryNorms = metric == .l2 ? (0..<rows).map { dotSIMD(qp + $0 * d, qp + $0 * d, d) } : []
         for r in 0..<rows { scratch.heaps[r].removeAll() }
@@ -100,7 +109,7 @@ public final class FlatIndex: @unchecked Sendable {
                         norms.withUnsafeBufferPointer { bn in
                             for j in 0..<n {
                                 let dist = max(0, qn + bn[b0 + j] - 2 * row[j])
-                                FlatIndex.offer(dist, UInt32(b0 + j), k, heap)
+                                FlatIndex.offer(dist, UInt32(b0 + j), kept, heap)
                             }
                         }
                     } else {
@@ -110,10 +119,17 @@ public final class FlatIndex: @unchecked Sendable {
             }
             b0 += n
         }
-        let sorted = UnsafeMutablePointer<Candidate>.allocate(capacity: k)
+        let sorted = UnsafeMutablePointer<Candidate>.allocate(capacity: kept)
         defer { sorted.deallocate() }
         for r in 0..<rows {
-            let found = scratch.heaps[r].drainAscending(into: sorted)
+            var found = scratch.heaps[r].drainAscending(into: sorted)
+            if metric == .l2 {
+                for j in 0..<found {
+                    sorted[j].distance = l2SquaredSIMD(qp + r * d, base.base + Int(sorted[j].id) * d, d)
+                }
+                sortAscending(sorted, found)
+                found = min(found, k)
+            }
             for j in 0..<found {
                 ids[r * k + j] = Int64(sorted[j].id)
                 distances[r * k + j] = sorted[j].distance
