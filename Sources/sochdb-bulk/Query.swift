@@ -21,14 +21,16 @@ struct Query: ParsableCommand {
     @Option(help: "Search candidate list size (≥ k).") var ef = 64
     @Option(help: "Search threads for many queries (0 = all cores).") var threads = 0
     @Option(help: "Write results to a .tsv or .npy file.") var output: String?
+    @Option(name: .customLong("ground-truth"), help: "Exact neighbour ids (.npy, queries × ≥k, e.g. Datasets' gt.npy): print recall@k.") var groundTruth: String?
     @Flag(help: "Print one JSON object (timing, and results when no --output).") var json = false
 
     struct Report: Codable {
         var queries: Int, k: Int, ef: Int, threads: Int
         var loadSeconds: Double, searchSeconds: Double, queriesPerSecond: Double
+        var recall: Double?
         var results: [[SearchResult]]?
         enum CodingKeys: String, CodingKey {
-            case queries, k, ef, threads, results
+            case queries, k, ef, threads, results, recall
             case loadSeconds = "load_seconds", searchSeconds = "search_seconds", queriesPerSecond = "queries_per_second"
         }
     }
@@ -53,18 +55,35 @@ struct Query: ParsableCommand {
             let searchSeconds = Double(t3 - t2) / 1e9
             let qps = Double(queries.count) / max(searchSeconds, 1e-9)
             if let output { try write(results, to: output) }
+            let recall = try groundTruth.map { try Self.recall(results, groundTruth: $0) }
             if json {
                 let rows = output == nil ? (0..<results.queryCount).map { results[$0] } : nil
                 try printJSON(Report(queries: queries.count, k: k, ef: ef, threads: threads, loadSeconds: Double(t1 - t0) / 1e9,
-                                     searchSeconds: searchSeconds, queriesPerSecond: qps, results: rows))
+                                     searchSeconds: searchSeconds, queriesPerSecond: qps, recall: recall, results: rows))
                 return
             }
-            if output == nil { printResults(results) }
+            if output == nil && groundTruth == nil { printResults(results) }
+            if let recall { print(String(format: "recall@%d: %.4f", k, recall)) }
             if queries.count > 1 {
                 writeStandardError(String(format: "%d queries in %.3f s: %.0f queries/s (k=%d, ef=%d; index opened in %.2f ms)\n",
                                           queries.count, searchSeconds, qps, k, ef, Double(t1 - t0) / 1e6))
             }
         }
+    }
+
+    /// Fraction of the true k nearest (first k columns of the ground truth)
+    /// found among the k results, over all queries.
+    static func recall(_ r: BatchSearchResults, groundTruth path: String) throws -> Double {
+        let (truth, shape) = try VectorFile.readIntegers(path: path)
+        guard shape.count == 2, shape[0] == r.queryCount, shape[1] >= r.k else {
+            throw SochVectorError.invalidArgument("\(path): ground truth of shape \(shape) does not cover \(r.queryCount) queries × k=\(r.k)")
+        }
+        var hits = 0
+        for q in 0..<r.queryCount {
+            let expected = Set(truth[q * shape[1]..<q * shape[1] + r.k])
+            for j in 0..<r.k where expected.contains(r.ids[q * r.k + j]) { hits += 1 }
+        }
+        return Double(hits) / Double(r.queryCount * r.k)
     }
 
     private func printResults(_ r: BatchSearchResults) {
