@@ -30,6 +30,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("max-single-queries"), help: "Queries for the one-query-per-call run.") var maxSingleQueries = 2000
     @Flag(name: .customLong("skip-single-thread-build"), help: "Skip the 1-thread build.") var skipSingleThreadBuild = false
     @Option(help: "Write the result JSON here.") var json: String?
+    @Option(help: "automatic, incremental or batched.") var construction: String = "automatic"
     @Option(name: .customLong("work-dir"), help: "Where to save the index.") var workDir: String?
 
     func run() throws {
@@ -41,14 +42,15 @@ struct Run: ParsableCommand {
         let queries = try VectorFile.read(path: dir.appendingPathComponent("queries.npy").path)
         let (gt, gtShape) = try VectorFile.readIntegers(path: dir.appendingPathComponent("gt.npy").path)
         let params = HNSWParameters(m: m, efConstruction: efConstruction)
+        guard let method = ConstructionMethod(rawValue: construction) else { throw ValidationError("bad --construction") }
         log("\(name): \(base.count)×\(base.dimension) \(metric.rawValue), \(queries.count) queries; \(KernelInfo.description)")
 
         var builds: [String: BuildFigures] = [:]
-        let (index, seconds) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: threads) }
+        let (index, seconds) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: threads, construction: method) }
         builds["threads_\(threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)"] = BuildFigures(seconds: seconds, rate: Double(base.count) / seconds)
         log(String(format: "build %d threads: %.2f s, %.0f vectors/s", threads, seconds, Double(base.count) / seconds))
         if !skipSingleThreadBuild && threads != 1 {
-            let (_, s1) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: 1) }
+            let (_, s1) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: 1, construction: method) }
             builds["threads_1"] = BuildFigures(seconds: s1, rate: Double(base.count) / s1)
             log(String(format: "build 1 thread: %.2f s, %.0f vectors/s", s1, Double(base.count) / s1))
         }

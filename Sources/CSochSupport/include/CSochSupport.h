@@ -1,7 +1,7 @@
 // Small C helpers that Swift cannot express directly: cache prefetch, a
-// one-byte spin lock for per-node link lists, and hardware CRC32C.
-// Everything here is header-inline except the CRC32C entry point, so the
-// Swift optimiser sees through the prefetch and the lock.
+// one-byte spin lock for per-node link lists, CPU feature tests, and
+// hardware CRC32C. Everything here is header-inline except the CRC32C entry
+// points, so the Swift optimiser sees through the prefetch and the lock.
 #ifndef CSOCHSUPPORT_H
 #define CSOCHSUPPORT_H
 
@@ -26,6 +26,27 @@ static inline void soch_spin_lock(uint8_t *lock) {
 /// Releases a lock taken by soch_spin_lock.
 static inline void soch_spin_unlock(uint8_t *lock) {
     __atomic_store_n(lock, (uint8_t)0, __ATOMIC_RELEASE);
+}
+
+/// 1 if the CPU (and OS) support AVX-512 F, BW, DQ and VL.
+static inline int soch_cpu_has_avx512(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+/// 1 if the CPU supports AVX2 and FMA.
+static inline int soch_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
 }
 
 /// Extends a CRC32C (Castagnoli, reflected, as in iSCSI and LevelDB) over

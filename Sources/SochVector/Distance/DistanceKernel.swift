@@ -38,6 +38,7 @@ public enum KernelInfo {
         #endif
         return "simd16 kernels, " + features.joined(separator: ",") + ", built for "
             + compiledTarget + "; crc32c " + (crc32cIsHardware ? "sse4.2" : "table")
+            + "; OpenBLAS kernel " + BLAS.kernel
     }
 
     /// What the build flags asked for; Package.swift sets native unless

@@ -1,6 +1,14 @@
 import CBLAS
+import CSochSupport
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The few BLAS entry points we use, and OpenBLAS's thread control.
+/// The few BLAS entry points we use, OpenBLAS's thread control, and the
+/// choice of OpenBLAS's CPU kernels.
 ///
 /// OpenBLAS's own threads and a Dispatch pool on the same cores halve each
 /// other (PERFORMANCE-NOTES.md): code that parallelises with Dispatch calls
@@ -18,10 +26,66 @@ enum BLAS {
     /// Runs `body` with OpenBLAS limited to one thread, then restores it.
     /// Process-wide: do not overlap with other BLAS users that want threads.
     static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        _ = kernel
         let previous = openblas_get_num_threads()
         openblas_set_num_threads(1)
         defer { openblas_set_num_threads(previous) }
         return try body()
+    }
+
+    /// OpenBLAS's CPU kernel in use, chosen once on first use (see ``setUp()``).
+    static let kernel: String = setUp()
+
+    /// Picks OpenBLAS's CPU kernels. OpenBLAS 0.3.21 identifies CPUs by model
+    /// number; a CPU it does not know (a newer Xeon, or a generic model under
+    /// a hypervisor) gets the baseline "Prescott" (SSE3) kernels, 5× slower
+    /// than the AVX-512 ones on the same machine (26 vs 146 GFLOP/s measured,
+    /// Benchmarks/blas-kernels.md). When the user has not set
+    /// OPENBLAS_CORETYPE and OpenBLAS fell back so, we choose by the CPU's
+    /// features instead (SkylakeX for AVX-512, Haswell for AVX2+FMA), then
+    /// check the new kernel against a scalar product and go back on any
+    /// mismatch. Runs before any other BLAS call of ours.
+    private static func setUp() -> String {
+        let original = String(cString: openblas_get_corename())
+        guard getenv("OPENBLAS_CORETYPE") == nil, ["prescott", "core2", "unknown"].contains(original.lowercased()) else {
+            return original
+        }
+        let better = soch_cpu_has_avx512() != 0 ? "SkylakeX" : soch_cpu_has_avx2_fma() != 0 ? "Haswell" : nil
+        guard let better else { return original }
+        switchCore(to: better)
+        if selfTestPasses() { return String(cString: openblas_get_corename()) + " (chosen by CPU features)" }
+        switchCore(to: original)
+        return original + " (fallback: \(better) failed its self-test)"
+    }
+
+    private static func switchCore(to name: String) {
+        setenv("OPENBLAS_CORETYPE", name, 1)
+        gotoblas_dynamic_quit()
+        gotoblas_dynamic_init()
+        unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    /// sgemm on small integers (exact in float32) against a scalar product.
+    static func selfTestPasses() -> Bool {
+        let m = 37, n = 45, k = 131
+        let a = (0..<m * k).map { Float(($0 * 7 + 3) % 11) - 5 }
+        let b = (0..<n * k).map { Float(($0 * 5 + 1) % 13) - 6 }
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    multiplyTransposed(pa.baseAddress!, rows: m, pb.baseAddress!, rows: n, depth: k, into: pc.baseAddress!)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for x in 0..<k { s += a[i * k + x] * b[j * k + x] }
+                if s != c[i * n + j] { return false }
+            }
+        }
+        return true
     }
 
     /// OpenBLAS's build description (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH …").

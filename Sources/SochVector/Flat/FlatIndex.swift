@@ -21,7 +21,7 @@ public final class FlatIndex: @unchecked Sendable {
     public var count: Int { base.count }
     let base: VectorMatrix
     /// ‖y‖² per base row (L2 only).
-    let norms: [Float]
+    let norms: AlignedBuffer<Float>
 
     static let queryBlock = 128
     static let baseBlock = 2048
@@ -32,9 +32,10 @@ public final class FlatIndex: @unchecked Sendable {
         self.metric = metric
         dimension = vectors.dimension
         base = metric == .cosine ? FlatIndex.normalizedCopy(vectors) : vectors
-        norms = metric == .l2
-            ? (0..<vectors.count).map { i in vectors.withRow(i) { dotSIMD($0, $0, vectors.dimension) } }
-            : []
+        norms = AlignedBuffer(capacity: vectors.count)
+        if metric == .l2 {
+            for i in 0..<vectors.count { norms.base[i] = vectors.withRow(i) { dotSIMD($0, $0, vectors.dimension) } }
+        }
     }
 
     /// The `k` nearest rows of `self` (ids = row numbers) for every query,
@@ -46,24 +47,31 @@ public final class FlatIndex: @unchecked Sendable {
         guard k >= 1 else { throw SochVectorError.invalidArgument("k must be ≥ 1, got \(k)") }
         try queries.validate(for: metric)
         let q = metric == .cosine ? FlatIndex.normalizedCopy(queries) : queries
+        return searchUnchecked(q, k: k, threads: threads, rerank: metric == .l2)
+    }
+
+    /// Search without validation; `rerank` re-scores L2 candidates with the
+    /// direct kernel (k-means assignment does without).
+    func searchUnchecked(_ q: VectorMatrix, k: Int, threads: Int, rerank: Bool) -> BatchSearchResults {
         var ids = [Int64](repeating: -1, count: q.count * k)
         var distances = [Float](repeating: .infinity, count: q.count * k)
         let blocks = (q.count + FlatIndex.queryBlock - 1) / FlatIndex.queryBlock
         let workers = max(1, min(threads == 0 ? HNSWIndex.coreCount : threads, blocks))
         let next = Atomic<Int>(0)
+        let kept = rerank ? min(k + max(k, 8), max(count, 1)) : k
         ids.withUnsafeMutableBufferPointer { idp in
             distances.withUnsafeMutableBufferPointer { dp in
                 let out = UnsafeSendable((idp.baseAddress!, dp.baseAddress!, self))
                 BLAS.singleThreaded {
                     DispatchQueue.concurrentPerform(iterations: workers) { _ in
                         let (idOut, distOut, index) = out.value
-                        let scratch = BlockScratch(k: index.candidatesKept(k))
+                        let scratch = BlockScratch(kept: kept)
                         while true {
                             let b = next.add(1, ordering: .relaxed).oldValue
                             if b >= blocks { break }
                             let start = b * FlatIndex.queryBlock
                             let rows = min(FlatIndex.queryBlock, q.count - start)
-                            index.searchBlock(q, start: start, rows: rows, k: k, scratch: scratch,
+                            index.searchBlock(q, start: start, rows: rows, k: k, rerank: rerank, scratch: scratch,
                                               ids: idOut + start * k, distances: distOut + start * k)
                         }
                     }
@@ -73,76 +81,79 @@ public final class FlatIndex: @unchecked Sendable {
         return BatchSearchResults(k: k, queryCount: q.count, ids: ids, distances: distances)
     }
 
-    /// Candidates the sgemm pass keeps per query before exact re-ranking.
-    func candidatesKept(_ k: Int) -> Int { metric == .l2 ? k + max(k, 8) : k }
-
-    /// Per-worker buffers: the sgemm output block and one k-heap per query.
+    /// Per-worker buffers: the sgemm output block and one bounded heap per query.
     final class BlockScratch {
         let products: UnsafeMutablePointer<Float>
-        var heaps: [CandidateHeap]
-        init(k: Int) {
+        let heaps: CandidateLists
+        let queryNorms: UnsafeMutablePointer<Float>
+        init(kept: Int) {
             products = .allocate(capacity: FlatIndex.queryBlock * FlatIndex.baseBlock)
-            heaps = (0..<FlatIndex.queryBlock).map { _ in CandidateHeap(capacity: k + 1) }
+            heaps = CandidateLists(nodes: FlatIndex.queryBlock, capacity: kept)
+            queryNorms = .allocate(capacity: FlatIndex.queryBlock)
         }
         deinit {
             products.deallocate()
-            heaps.forEach { $0.deallocate() }
+            heaps.deallocate()
+            queryNorms.deallocate()
         }
     }
 
-    private func searchBlock(_ queries: VectorMatrix, start: Int, rows: Int, k: Int, scratch: BlockScratch,
+    private func searchBlock(_ queries: VectorMatrix, start: Int, rows: Int, k: Int, rerank: Bool, scratch: BlockScratch,
                              ids: UnsafeMutablePointer<Int64>, distances: UnsafeMutablePointer<Float>) {
-        let d = dimension
-        let kept = candidatesKept(k)
+        let d = dimension, heaps = scratch.heaps
         let qp = queries.base + start * d
-        let queryNorms = metric == .l2 ? (0..<rows).map { dotSIMD(qp + $0 * d, qp + $0 * d, d) } : []
-        for r in 0..<rows { scratch.heaps[r].removeAll() }
+        for r in 0..<rows {
+            heaps.counts[r] = 0
+            scratch.queryNorms[r] = metric == .l2 ? dotSIMD(qp + r * d, qp + r * d, d) : 0
+        }
         var b0 = 0
         while b0 < base.count {
             let n = min(FlatIndex.baseBlock, base.count - b0)
             BLAS.multiplyTransposed(qp, rows: rows, base.base + b0 * d, rows: n, depth: d, into: scratch.products)
             for r in 0..<rows {
-                let row = scratch.products + r * n
-                withUnsafeMutablePointer(to: &scratch.heaps[r]) { heap in
-                    if metric == .l2 {
-                        let qn = queryNorms[r]
-                        norms.withUnsafeBufferPointer { bn in
-                            for j in 0..<n {
-                                let dist = max(0, qn + bn[b0 + j] - 2 * row[j])
-                                FlatIndex.offer(dist, UInt32(b0 + j), kept, heap)
-                            }
-                        }
-                    } else {
-                        for j in 0..<n { FlatIndex.offer(1 - row[j], UInt32(b0 + j), k, heap) }
-                    }
-                }
+                offerRow(scratch.products + r * n, count: n, from: b0, queryNorm: scratch.queryNorms[r], heaps: heaps, row: r)
             }
             b0 += n
         }
-        let sorted = UnsafeMutablePointer<Candidate>.allocate(capacity: kept)
-        defer { sorted.deallocate() }
         for r in 0..<rows {
-            var found = scratch.heaps[r].drainAscending(into: sorted)
-            if metric == .l2 {
-                for j in 0..<found {
+            var sorted = heaps.sorted(r)
+            if rerank {
+                for j in sorted.indices {
                     sorted[j].distance = l2SquaredSIMD(qp + r * d, base.base + Int(sorted[j].id) * d, d)
                 }
-                sortAscending(sorted, found)
-                found = min(found, k)
+                sorted.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
             }
-            for j in 0..<found {
+            for j in 0..<min(sorted.count, k) {
                 ids[r * k + j] = Int64(sorted[j].id)
                 distances[r * k + j] = sorted[j].distance
             }
         }
     }
 
+    /// Offers one row of products (a query against base rows b0..<b0+n).
+    /// Shaped for speed: most candidates fail the bound test and cost one
+    /// compare; only survivors touch the heap.
     @inline(__always)
-    private static func offer(_ d: Float, _ id: UInt32, _ k: Int, _ heap: UnsafeMutablePointer<CandidateHeap>) {
-        if heap.pointee.count < k {
-            heap.pointee.push(d, id)
-        } else if d < heap.pointee.top.distance {
-            heap.pointee.replaceTop(d, id)
+    private func offerRow(_ row: UnsafeMutablePointer<Float>, count n: Int, from b0: Int, queryNorm qn: Float,
+                          heaps: CandidateLists, row r: Int) {
+        var bound = heaps.bound(r)
+        if metric == .l2 {
+            let bn = norms.base + b0
+            for j in 0..<n {
+                let dist = qn + bn[j] - 2 * row[j]
+                if dist < bound {
+                    heaps.offer(r, max(0, dist), UInt32(b0 + j))
+                    bound = heaps.bound(r)
+                }
+            }
+        } else {
+            for j in 0..<n {
+                let dist = 1 - row[j]
+                if dist < bound {
+                    heaps.offer(r, dist, UInt32(b0 + j))
+                    bound = heaps.bound(r)
+                }
+            }
         }
     }
 

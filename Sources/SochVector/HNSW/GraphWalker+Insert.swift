@@ -10,7 +10,6 @@ extension GraphWalker {
     /// if it is closer to the base than to every one already kept. Writes at
     /// most `m` into `out` and returns how many. `candidates` must be sorted
     /// ascending by distance to the base. Fewer than `m` are all kept.
-    
     func selectNeighbors(_ candidates: UnsafeMutablePointer<Candidate>, count n: Int, m: Int,
                          into out: UnsafeMutablePointer<Candidate>) -> Int {
         if n <= m {
@@ -36,10 +35,11 @@ extension GraphWalker {
     }
 
     /// Inserts `node` (its vector, level and upper-link offset already set)
-    /// into the graph whose entry point and top level are `entry`/`top`.
+    /// into the graph whose entry point and top level are `entry`/`top`, on
+    /// levels `lowestLevel`…`level` (a batched build links level 0 itself).
     /// Requires `locks`.
-    
-    func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int, ctx: SearchContext) {
+    func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int,
+                lowestLevel: Int = 0, ctx: SearchContext) {
         let q = UnsafePointer(g.vector(node, dimension))
         var current = entry
         var currentDistance = distance(q, current)
@@ -49,7 +49,7 @@ extension GraphWalker {
             l -= 1
         }
         l = min(level, top)
-        while l >= 0 {
+        while l >= lowestLevel {
             searchLayer(q, entry: current, entryDistance: currentDistance, ef: efConstruction,
                         level: l, ctx: ctx, filter: AllowAll(), skipDeleted: false)
             ctx.reserveSorted(ctx.results.count)
@@ -67,7 +67,6 @@ extension GraphWalker {
         }
     }
 
-    
     func setLinks(_ node: UInt32, level: Int, _ items: UnsafeMutablePointer<Candidate>, _ n: Int) {
         guard let (block, capacity) = g.linkBlock(node, level: level) else { return }
         soch_spin_lock(locks! + Int(node))
@@ -79,7 +78,6 @@ extension GraphWalker {
 
     /// Adds the reverse link `from → to`; when `from`'s list is full, re-selects
     /// among its links plus `to` with the heuristic.
-    
     func link(_ from: UInt32, to: UInt32, distance d: Float, level: Int, capacity: Int, ctx: SearchContext) {
         guard let (block, cap) = g.linkBlock(from, level: level) else { return }
         soch_spin_lock(locks! + Int(from))

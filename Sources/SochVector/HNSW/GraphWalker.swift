@@ -58,7 +58,6 @@ struct GraphWalker<K: DistanceKernel> {
 
     /// Greedy descent at one upper level: move to the closest neighbour until
     /// none is closer.
-    
     func greedy(_ q: UnsafePointer<Float>, from node: inout UInt32, distance d: inout Float,
                 level: Int, ctx: SearchContext) {
         var changed = true
@@ -81,7 +80,6 @@ struct GraphWalker<K: DistanceKernel> {
     /// Best-first search of `level` from `entry`, keeping the `ef` closest
     /// accepted nodes in `ctx.results` (a max-heap). Nodes rejected by
     /// `filter` or deleted (when `skipDeleted`) are expanded but not kept.
-    
     func searchLayer<F: NodeFilter>(_ q: UnsafePointer<Float>, entry: UInt32, entryDistance: Float,
                                     ef: Int, level: Int, ctx: SearchContext,
                                     filter: F, skipDeleted: Bool) {

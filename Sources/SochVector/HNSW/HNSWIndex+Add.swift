@@ -10,9 +10,10 @@ extension HNSWIndex {
     /// Builds an index over `vectors`. See ``add(_:ids:threads:progress:)``.
     public static func build(_ vectors: VectorMatrix, metric: Metric = .l2,
                              parameters: HNSWParameters = HNSWParameters(),
-                             ids: [Int64]? = nil, threads: Int = 0,
+                             ids: [Int64]? = nil, threads: Int = 0, construction: ConstructionMethod = .automatic,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> HNSWIndex {
         let index = try HNSWIndex(dimension: vectors.dimension, metric: metric, parameters: parameters)
+        index.construction = construction
         try index.add(vectors, ids: ids, threads: threads, progress: progress)
         return index
     }
@@ -48,8 +49,13 @@ extension HNSWIndex {
         guard vectors.count > 0 else { return }
         try rwLock.write {
             try checkNewIDs(ids, count: vectors.count)
+            let wasEmpty = layout.count == 0
             let first = appendNodes(vectors, ids: ids)
-            insertNodes(from: first, to: layout.count, threads: threads, progress: progress)
+            if wasEmpty && construction.usesBatches(count: vectors.count) {
+                try buildBatched(threads: threads, progress: progress)
+            } else {
+                insertNodes(Array(UInt32(first)..<UInt32(layout.count)), lowestLevel: 0, threads: threads, progress: progress)
+            }
         }
     }
 
@@ -116,38 +122,73 @@ extension HNSWIndex {
         return first
     }
 
-    /// Links nodes `first..<end` into the graph, in parallel. Write lock held.
-    private func insertNodes(from first: Int, to end: Int, threads: Int,
+    /// Links `nodes` into the graph on levels ≥ `lowestLevel`, in parallel,
+    /// in list order (deterministic with one thread). Write lock held.
+    private func insertNodes(_ nodes: [UInt32], lowestLevel: Int, threads: Int,
                              progress: (@Sendable (Int, Int) -> Void)?) {
-        var start = first
+        guard let first = nodes.first else { return }
+        var start = 0
         if entryPoint == GraphLayout.noNode {
-            entryPoint = UInt32(first)
-            maxLevel = Int(layout.levels[first])
-            start += 1
+            entryPoint = first
+            maxLevel = Int(layout.levels[Int(first)])
+            start = 1
         }
-        let total = end - first
-        let workers = max(1, min(threads == 0 ? HNSWIndex.coreCount : threads, end - start))
+        let total = nodes.count
+        let workers = max(1, min(threads == 0 ? HNSWIndex.coreCount : threads, total - start))
         let next = Atomic<Int>(start)
-        let done = Atomic<Int>(start - first)
-        let shared = UnsafeSendable(self)
+        let done = Atomic<Int>(start)
+        let shared = UnsafeSendable((self, nodes))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let index = shared.value
-            index.contexts.withContext(nodeCount: end, ef: index.parameters.efConstruction) { ctx in
+            let (index, nodes) = shared.value
+            index.contexts.withContext(nodeCount: index.layout.count, ef: index.parameters.efConstruction) { ctx in
                 while true {
-                    let node = next.add(1, ordering: .relaxed).oldValue
-                    if node >= end { break }
-                    index.insertOne(UInt32(node), ctx: ctx)
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    if i >= nodes.count { break }
+                    index.insertOne(nodes[i], lowestLevel: lowestLevel, ctx: ctx)
                     let finished = done.add(1, ordering: .relaxed).newValue
                     if let progress, finished % 1000 == 0 || finished == total { progress(finished, total) }
                 }
             }
         }
-        if total == 1 || start == end { progress?(total, total) }
+        if start == total { progress?(total, total) }
+    }
+
+    /// Builds the graph of a freshly filled index: the upper levels by
+    /// ordinary insertion of the nodes that reach them (about 1/M of all;
+    /// their long links are what makes the hierarchy navigable), level 0 at
+    /// once from exact candidates (``BatchedConstruction``). Write lock held.
+    private func buildBatched(threads: Int, progress: (@Sendable (Int, Int) -> Void)?) throws {
+        let workers = max(1, threads == 0 ? HNSWIndex.coreCount : threads)
+        let total = layout.count
+        let trace = PhaseTrace("batched build")
+        let upper = (0..<UInt32(total)).filter { layout.levels[Int($0)] > 0 }
+        if upper.isEmpty {
+            entryPoint = 0
+            maxLevel = 0
+        } else {
+            insertNodes(upper, lowestLevel: 1, threads: threads, progress: nil)
+        }
+        trace.mark("upper levels (\(upper.count) nodes)")
+        let report: ((Int) -> Void)? = progress.map { p in { done in p(done, total) } }
+        let norms = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
+        defer { norms.deallocate() }
+        for i in 0..<total { norms[i] = dotSIMD(layout.vector(UInt32(i), dimension), layout.vector(UInt32(i), dimension), dimension) }
+        if metric == .l2 {
+            try BatchedConstruction<L2Kernel>(
+                g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
+                locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
+                probes: construction.probes, norms: norms, alpha: construction.alpha).buildLevelZero(progress: report)
+        } else {
+            try BatchedConstruction<DotKernel>(
+                g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
+                locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
+                probes: construction.probes, norms: norms, alpha: construction.alpha).buildLevelZero(progress: report)
+        }
     }
 
     /// Inserts one node whose sections are filled in. Safe to call from
     /// several threads at once while the write lock is held by `add`.
-    private func insertOne(_ node: UInt32, ctx: SearchContext) {
+    private func insertOne(_ node: UInt32, lowestLevel: Int, ctx: SearchContext) {
         let level = Int(layout.levels[Int(node)])
         var (entry, top) = entryLock.withLock { _ in (entryPoint, maxLevel) }
         var raising = false
@@ -160,11 +201,11 @@ extension HNSWIndex {
         if metric == .l2 {
             GraphWalker<L2Kernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
-                        efConstruction: parameters.efConstruction, ctx: ctx)
+                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel, ctx: ctx)
         } else {
             GraphWalker<DotKernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
-                        efConstruction: parameters.efConstruction, ctx: ctx)
+                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel, ctx: ctx)
         }
         if raising {
             entryLock.withLock { _ in

@@ -50,6 +50,10 @@ public final class HNSWIndex: @unchecked Sendable {
     let contexts: SearchContextPool
     /// Readers: searches. Writer: add / delete / save-time compaction.
     let rwLock = ReadWriteLock()
+    /// How `add` builds into an empty index (batched or incremental).
+    /// Set before the first `add`.
+    public var construction: ConstructionMethod = .automatic
+
     /// File size of the last save or open (−1: never).
     let fileSizeBytes = Atomic<Int>(-1)
 

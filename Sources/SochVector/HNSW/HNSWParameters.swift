@@ -41,6 +41,33 @@ public struct HNSWParameters: Sendable, Equatable, Codable {
     }
 }
 
+/// How a graph is constructed.
+public enum ConstructionMethod: String, Sendable, Codable, CaseIterable {
+    /// Batched for a build of at least 10,000 vectors into an empty index,
+    /// incremental otherwise.
+    case automatic
+    /// Insert one node at a time (Malkov & Yashunin's algorithm 1), in parallel.
+    case incremental
+    /// Exact k-NN candidates from BLAS, cut by the same heuristic
+    /// (``BatchedConstruction``); only for a build into an empty index.
+    case batched
+
+    func usesBatches(count: Int) -> Bool {
+        switch self {
+        case .automatic: return count >= 10_000
+        case .incremental: return false
+        case .batched: return count >= 2
+        }
+    }
+
+    /// Exact candidates kept per node: enough beyond 2·M for the heuristic
+    /// to choose diverse directions.
+    func candidates(m: Int) -> Int { Int(envValue("SOCHDB_CANDIDATES") ?? Double(max(2 * m + 32, 48))) }
+    /// Centroids each node scans for candidates.
+    var probes: Int { Int(envValue("SOCHDB_PROBES") ?? 6) }
+    var alpha: Float { Float(envValue("SOCHDB_ALPHA") ?? 1.0) }
+}
+
 /// What ``HNSWIndex/info`` reports.
 public struct HNSWInfo: Sendable, Equatable, Codable {
     public var dimension: Int
@@ -59,4 +86,9 @@ public struct HNSWInfo: Sendable, Equatable, Codable {
     public var formatVersion: Int
     /// Bytes the index holds in memory or in its mapping.
     public var memoryBytes: Int
+}
+
+/// Experiment knob: a number from the environment (tuning runs only).
+func envValue(_ name: String) -> Double? {
+    getenv(name).flatMap { Double(String(cString: $0)) }
 }

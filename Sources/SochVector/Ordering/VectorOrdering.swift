@@ -48,10 +48,16 @@ extension VectorMatrix {
     /// A copy with rows in `permutation` order (`permutation[i]` = source row).
     public func permuted(_ permutation: [Int]) -> VectorMatrix {
         precondition(permutation.count == count)
-        let buffer = AlignedBuffer<Float>(capacity: max(count * dimension, 1))
-        for (i, src) in permutation.enumerated() {
+        return gathering(permutation)
+    }
+
+    /// A copy of the given rows, in the given order (repeats allowed).
+    public func gathering(_ rows: [Int]) -> VectorMatrix {
+        let buffer = AlignedBuffer<Float>(capacity: max(rows.count * dimension, 1))
+        for (i, src) in rows.enumerated() {
+            precondition(src >= 0 && src < count, "row \(src) out of range 0..<\(count)")
             (buffer.base + i * dimension).update(from: base + src * dimension, count: dimension)
         }
-        return VectorMatrix(base: buffer.base, count: count, dimension: dimension, owner: buffer)
+        return VectorMatrix(base: buffer.base, count: rows.count, dimension: dimension, owner: buffer)
     }
 }

@@ -1,0 +1,171 @@
+import Dispatch
+import Synchronization
+
+/// The forward edges of one level: up to `capacity` (distance, node) per
+/// position, nearest first.
+struct ForwardEdges {
+    let items: UnsafeMutablePointer<Candidate>
+    let counts: UnsafeMutablePointer<Int32>
+    let capacity: Int
+
+    init(nodes: Int, capacity: Int) {
+        self.capacity = capacity
+        items = .allocate(capacity: max(nodes * capacity, 1))
+        counts = .allocate(capacity: max(nodes, 1))
+        counts.initialize(repeating: 0, count: max(nodes, 1))
+    }
+
+    func deallocate() {
+        items.deallocate()
+        counts.deallocate()
+    }
+
+    func edges(_ pos: Int) -> UnsafeMutableBufferPointer<Candidate> {
+        UnsafeMutableBufferPointer(start: items + pos * capacity, count: Int(counts[pos]))
+    }
+}
+
+extension BatchedConstruction {
+    /// Runs `body(position)` for every position in `order` on the workers,
+    /// in chunks of consecutive entries.
+    func parallelPositions(_ order: [Int32], _ body: @escaping (Int, inout [Candidate]) -> Void) {
+        let next = Atomic<Int>(0)
+        let work = UnsafeSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var scratch: [Candidate] = []
+            scratch.reserveCapacity(256)
+            while true {
+                let start = next.add(32, ordering: .relaxed).oldValue
+                if start >= order.count { break }
+                for i in start..<min(start + 32, order.count) { work.value(Int(order[i]), &scratch) }
+            }
+        }
+    }
+
+    /// The neighbour-selection heuristic of ``GraphWalker/selectNeighbors``
+    /// with L2 taken through the stored norms (‖a‖² + ‖b‖² − 2a·b, one FMA
+    /// per component); the same decisions up to float rounding.
+    func select(_ candidates: UnsafeMutablePointer<Candidate>, count n: Int, m: Int,
+                into out: UnsafeMutablePointer<Candidate>) -> Int {
+        if n <= m {
+            out.update(from: candidates, count: n)
+            return n
+        }
+        let d = dimension
+        var kept = 0
+        for i in 0..<n {
+            let c = candidates[i]
+            let vc = g.vector(c.id, d)
+            let nc = metric == .l2 ? norms[Int(c.id)] : 0
+            var good = true
+            for j in 0..<kept {
+                let o = out[j].id
+                let dot = dotSIMD(vc, g.vector(o, d), d)
+                let between = metric == .l2 ? nc + norms[Int(o)] - 2 * dot : 1 - dot
+                if alpha * between < c.distance {
+                    good = false
+                    break
+                }
+            }
+            if good {
+                out[kept] = c
+                kept += 1
+                if kept == m { break }
+            }
+        }
+        return kept
+    }
+
+    /// Step 3: the heuristic cuts each candidate list to `capacity`.
+    /// The candidates are the k nearest plus the bridges not among them.
+    func selectForward(_ lists: CandidateLists, bridges: CandidateLists, forward: ForwardEdges, nodes: [UInt32],
+                       capacity: Int, order: [Int32]) {
+        parallelPositions(order) { pos, union in
+            let near = lists.sorted(pos)
+            union.removeAll(keepingCapacity: true)
+            union.append(contentsOf: near)
+            for b in bridges.sorted(pos) where !near.contains(where: { $0.id == b.id }) { union.append(b) }
+            union.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
+            let kept = union.withUnsafeMutableBufferPointer {
+                select($0.baseAddress!, count: $0.count, m: capacity, into: forward.items + pos * capacity)
+            }
+            forward.counts[pos] = Int32(kept)
+        }
+    }
+
+    /// Position of each node of this level (`UInt32.max` for other nodes).
+    func positions(_ nodes: [UInt32]) -> [UInt32] {
+        var p = [UInt32](repeating: .max, count: g.count)
+        for (i, node) in nodes.enumerated() { p[Int(node)] = UInt32(i) }
+        return p
+    }
+
+    /// Step 4: every forward edge p→q is offered to q as q→p; each node's
+    /// forward ∪ reverse set is cut by the heuristic and written to the graph.
+    func mergeReverse(_ forward: ForwardEdges, nodes: [UInt32], level: Int, capacity: Int, order: [Int32]) {
+        let n = nodes.count
+        let position = positions(nodes)
+        var start = [Int](repeating: 0, count: n + 1)
+        for p in 0..<n {
+            for e in forward.edges(p) { start[Int(position[Int(e.id)]) + 1] += 1 }
+        }
+        for i in 0..<n { start[i + 1] += start[i] }
+        var reverse = [Candidate](repeating: Candidate(distance: 0, id: 0), count: start[n])
+        var fill = start
+        for p in 0..<n {
+            for e in forward.edges(p) {
+                let q = Int(position[Int(e.id)])
+                reverse[fill[q]] = Candidate(distance: e.distance, id: nodes[p])
+                fill[q] += 1
+            }
+        }
+        reverse.withUnsafeBufferPointer { rev in
+            let rev = UnsafeSendable(rev)
+            parallelPositions(order) { pos, union in
+                union.removeAll(keepingCapacity: true)
+                let fwd = forward.edges(pos)
+                union.append(contentsOf: fwd)
+                for i in start[pos]..<start[pos + 1] {
+                    let r = rev.value[i]
+                    if !fwd.contains(where: { $0.id == r.id }) { union.append(r) }
+                }
+                union.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
+                guard let (block, cap) = g.linkBlock(nodes[pos], level: level) else { return }
+                union.withUnsafeMutableBufferPointer { u in
+                    let out = UnsafeMutablePointer<Candidate>.allocate(capacity: capacity)
+                    defer { out.deallocate() }
+                    let kept = min(select(u.baseAddress!, count: u.count, m: capacity, into: out), cap)
+                    for i in 0..<kept { block[1 + i] = out[i].id }
+                    block[0] = UInt32(kept)
+                }
+            }
+        }
+    }
+
+    /// Step 5: a node with no in-edges gets one from the nearest of its
+    /// forward neighbours that has room, else replaces that nearest
+    /// neighbour's farthest link.
+    func linkOrphans(_ forward: ForwardEdges, nodes: [UInt32], level: Int, capacity: Int) {
+        var hasInEdge = [Bool](repeating: false, count: g.count)
+        for node in nodes {
+            guard let (block, cap) = g.linkBlock(node, level: level) else { continue }
+            for i in 0..<min(Int(block[0]), cap) { hasInEdge[Int(block[1 + i])] = true }
+        }
+        for (pos, node) in nodes.enumerated() where !hasInEdge[Int(node)] {
+            let fwd = forward.edges(pos)
+            guard let nearest = fwd.first else { continue }
+            var placed = false
+            for e in fwd {
+                guard let (block, cap) = g.linkBlock(e.id, level: level), Int(block[0]) < min(cap, capacity) else { continue }
+                block[1 + Int(block[0])] = node
+                block[0] += 1
+                placed = true
+                break
+            }
+            if !placed, let (block, _) = g.linkBlock(nearest.id, level: level), block[0] > 0 {
+                block[Int(block[0])] = node
+            }
+            hasInEdge[Int(node)] = true
+        }
+    }
+}
