@@ -53,7 +53,8 @@ def load_average() -> str:
 def cpu_busy_fraction(seconds: float = 3.0) -> float:
     """Fraction of all CPU time that was busy over `seconds` (from /proc/stat)."""
     def snap():
-        vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal (guest time is already in user)
+        vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
         return sum(vals), vals[3] + vals[4]  # total, idle + iowait
     t0, i0 = snap()
     time.sleep(seconds)

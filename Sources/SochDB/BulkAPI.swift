@@ -27,6 +27,7 @@ public struct BulkBuildOptions: Sendable {
     /// External ids, one per row (default: row numbers).
     public var ids: [Int64]? = nil
     public var ordering: VectorOrdering = .none
+    public var construction: ConstructionMethod = .automatic
     public var seed: UInt64 = 100
     /// Called with (done, total) from worker threads.
     public var progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -45,20 +46,13 @@ public func bulkBuildIndex(_ embeddings: VectorMatrix, output: String, m: Int = 
     if let ids = options.ids, ids.count != embeddings.count {
         throw SochVectorError.invalidArgument("\(ids.count) ids for \(embeddings.count) vectors")
     }
-    var vectors = embeddings
-    var ids = options.ids
-    if options.ordering != .none {
-        let order = try options.ordering.permutation(of: embeddings, seed: options.seed, threads: threads)
-        vectors = embeddings.permuted(order)
-        let original = options.ids ?? (0..<Int64(embeddings.count)).map { $0 }
-        ids = order.map { original[$0] }
-    }
     let bar = quiet ? nil : ProgressBar(total: embeddings.count)
     var progress = options.progress
     if progress == nil, let bar { progress = { @Sendable done, _ in bar.update(done) } }
-    let index = try HNSWIndex.build(vectors, metric: options.metric,
+    let index = try HNSWIndex.build(embeddings, metric: options.metric,
                                     parameters: HNSWParameters(m: m, efConstruction: efConstruction, seed: options.seed),
-                                    ids: ids, threads: threads, progress: progress)
+                                    ids: options.ids, threads: threads, construction: options.construction,
+                                    ordering: options.ordering, progress: progress)
     bar?.finish()
     let size = try index.save(to: output)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -22,6 +22,7 @@ struct BuildIndex: ParsableCommand {
     @Option(help: "External ids: .npy of int64/int32, one per vector (default: row numbers).") var ids: String?
     @Option(help: "Reorder vectors for locality before building: none, random_projection, kmeans.") var ordering: VectorOrdering = .none
     @Option(help: "Seed for level draws and ordering.") var seed: UInt64 = 100
+    @Option(help: "Graph construction: automatic (batched from 10,000 vectors), batched, incremental.") var construction: ConstructionMethod = .automatic
     @Flag(name: .customLong("direct-read"), help: "Read the input with plain reads instead of mapping it.") var directRead = false
     @Flag(help: "Populate the input mapping up front (MAP_POPULATE).") var prefault = false
     @Flag(help: "Report page faults (minor/major) and bytes read.") var telemetry = false
@@ -53,6 +54,7 @@ struct BuildIndex: ParsableCommand {
             options.metric = metric
             options.ordering = ordering
             options.seed = seed
+            options.construction = construction
             if let ids { options.ids = try readIDs(ids, count: vectors.count) }
             if !quiet {
                 let bar = ProgressBar(total: vectors.count)

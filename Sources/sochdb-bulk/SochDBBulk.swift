@@ -58,6 +58,10 @@ extension VectorOrdering: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument) }
 }
 
+extension ConstructionMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+}
+
 extension VectorFile.Format: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {

@@ -8,8 +8,13 @@ struct HNSWRecallTests {
     static let base = all.rows(0..<20_000)
     static let queries = all.rows(20_000..<20_200)
 
-    @Test func recallAt10IsAtLeast095OnClustered20kx128() throws {
-        let index = try HNSWIndex.build(Self.base, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 100), threads: 0)
+    /// The 64 clusters are far apart (centres ~N(0, 16) vs unit noise), so
+    /// level 0 of an exact-k-NN graph would be 64 islands: this also checks
+    /// that the batched build's bridge edges connect them.
+    @Test(arguments: [ConstructionMethod.batched, .incremental])
+    func recallAt10IsAtLeast095OnClustered20kx128(construction: ConstructionMethod) throws {
+        let index = try HNSWIndex.build(Self.base, metric: .l2, parameters: HNSWParameters(m: 16, efConstruction: 100),
+                                        threads: 0, construction: construction)
         let truth = try FlatIndex(Self.base, metric: .l2).search(Self.queries, k: 10)
         let found = try index.searchBatch(Self.queries, k: 10, ef: 64)
         let r = recall(found, truth, k: 10)
@@ -50,18 +55,47 @@ struct HNSWRecallTests {
         #expect(selfHits >= 299)
     }
 
-    @Test func singleThreadedBuildsAreDeterministic() throws {
-        let base = Self.base.rows(0..<3_000)
+    @Test(arguments: [ConstructionMethod.batched, .incremental])
+    func singleThreadedBuildsAreDeterministic(construction: ConstructionMethod) throws {
+        // 5,000 rows: more than one cluster in the batched build.
+        let base = Self.base.rows(0..<5_000)
         let dir = temporaryDirectory()
         defer { removeTree(dir) }
-        let a = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1)
-        let b = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1)
+        let a = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1, construction: construction)
+        let b = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 9), threads: 1, construction: construction)
         try a.save(to: dir + "/a.hnsw")
         try b.save(to: dir + "/b.hnsw")
         #expect(readBytes(dir + "/a.hnsw") == readBytes(dir + "/b.hnsw"))
-        let c = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 10), threads: 1)
+        let c = try HNSWIndex.build(base, parameters: HNSWParameters(m: 8, efConstruction: 50, seed: 10), threads: 1, construction: construction)
         try c.save(to: dir + "/c.hnsw")
         #expect(readBytes(dir + "/a.hnsw") != readBytes(dir + "/c.hnsw"))
+    }
+
+    @Test func batchedAndIncrementalGraphsAreValid() throws {
+        // Both graphs pass the full structural verification after a save.
+        let dir = temporaryDirectory()
+        defer { removeTree(dir) }
+        for method in [ConstructionMethod.batched, .incremental] {
+            let index = try HNSWIndex.build(Self.base.rows(0..<6_000), parameters: HNSWParameters(m: 10, efConstruction: 60),
+                                            threads: 2, construction: method)
+            try index.save(to: dir + "/g.hnsw")
+            let opened = try HNSWIndex.open(dir + "/g.hnsw", verification: .full)
+            #expect(opened.info.levelHistogram.reduce(0, +) == 6_000)
+            // Every node is reachable from the entry point at level 0.
+            let g = opened.layout
+            var seen = [Bool](repeating: false, count: g.count)
+            var stack = [opened.entryPoint]
+            seen[Int(opened.entryPoint)] = true
+            while let node = stack.popLast() {
+                let (block, cap) = g.linkBlock(node, level: 0)!
+                for i in 0..<min(Int(block[0]), cap) where !seen[Int(block[1 + i])] {
+                    seen[Int(block[1 + i])] = true
+                    stack.append(block[1 + i])
+                }
+            }
+            let reachable = seen.filter { $0 }.count
+            #expect(reachable >= 5_990, "\(method): \(reachable) of 6000 reachable at level 0")
+        }
     }
 
     @Test func incrementalAddsMatchOneBuild() throws {

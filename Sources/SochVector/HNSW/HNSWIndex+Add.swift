@@ -11,10 +11,11 @@ extension HNSWIndex {
     public static func build(_ vectors: VectorMatrix, metric: Metric = .l2,
                              parameters: HNSWParameters = HNSWParameters(),
                              ids: [Int64]? = nil, threads: Int = 0, construction: ConstructionMethod = .automatic,
+                             ordering: VectorOrdering = .none,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> HNSWIndex {
         let index = try HNSWIndex(dimension: vectors.dimension, metric: metric, parameters: parameters)
         index.construction = construction
-        try index.add(vectors, ids: ids, threads: threads, progress: progress)
+        try index.add(vectors, ids: ids, threads: threads, ordering: ordering, progress: progress)
         return index
     }
 
@@ -36,7 +37,13 @@ extension HNSWIndex {
     /// called with (done, total) from worker threads, at most every 1,000
     /// vectors and at the end. Takes the write lock: searches wait.
     /// O(n · efConstruction · log N) distance evaluations.
+    ///
+    /// `ordering` stores the new vectors grouped by locality (see
+    /// ``VectorOrdering``) while ids stay the caller's and the graph is still
+    /// linked in the caller's order: inserting sorted data would weaken the
+    /// graph's long links.
     public func add(_ vectors: VectorMatrix, ids: [Int64]? = nil, threads: Int = 0,
+                    ordering: VectorOrdering = .none,
                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
         guard vectors.dimension == dimension else {
             throw SochVectorError.dimensionMismatch(expected: dimension, actual: vectors.dimension)
@@ -47,14 +54,24 @@ extension HNSWIndex {
         }
         try vectors.validate(for: metric)
         guard vectors.count > 0 else { return }
+        let permutation = try ordering.permutation(of: vectors, seed: parameters.seed, threads: threads)
         try rwLock.write {
             try checkNewIDs(ids, count: vectors.count)
             let wasEmpty = layout.count == 0
-            let first = appendNodes(vectors, ids: ids)
+            let first = layout.count
+            // Row r of the input is stored at position inverse[r]; it is linked in input order.
+            var stored = vectors, storedIDs = ids
+            var insertionOrder = Array(UInt32(first)..<UInt32(first + vectors.count))
+            if ordering != .none {
+                stored = vectors.permuted(permutation)
+                storedIDs = permutation.map { ids?[$0] ?? Int64(first + $0) }
+                for (position, row) in permutation.enumerated() { insertionOrder[row] = UInt32(first + position) }
+            }
+            _ = appendNodes(stored, ids: storedIDs)
             if wasEmpty && construction.usesBatches(count: vectors.count) {
-                try buildBatched(threads: threads, progress: progress)
+                try buildBatched(insertionOrder, threads: threads, progress: progress)
             } else {
-                insertNodes(Array(UInt32(first)..<UInt32(layout.count)), lowestLevel: 0, threads: threads, progress: progress)
+                insertNodes(insertionOrder, lowestLevel: 0, threads: threads, progress: progress)
             }
         }
     }
@@ -157,13 +174,13 @@ extension HNSWIndex {
     /// ordinary insertion of the nodes that reach them (about 1/M of all;
     /// their long links are what makes the hierarchy navigable), level 0 at
     /// once from exact candidates (``BatchedConstruction``). Write lock held.
-    private func buildBatched(threads: Int, progress: (@Sendable (Int, Int) -> Void)?) throws {
+    private func buildBatched(_ insertionOrder: [UInt32], threads: Int, progress: (@Sendable (Int, Int) -> Void)?) throws {
         let workers = max(1, threads == 0 ? HNSWIndex.coreCount : threads)
         let total = layout.count
         let trace = PhaseTrace("batched build")
-        let upper = (0..<UInt32(total)).filter { layout.levels[Int($0)] > 0 }
+        let upper = insertionOrder.filter { layout.levels[Int($0)] > 0 }
         if upper.isEmpty {
-            entryPoint = 0
+            entryPoint = insertionOrder[0]
             maxLevel = 0
         } else {
             insertNodes(upper, lowestLevel: 1, threads: threads, progress: nil)
