@@ -14,7 +14,7 @@ struct SochBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sochdb-bench",
         abstract: "Benchmark SochDB's HNSW index on a dataset folder (base.npy, queries.npy, gt.npy, meta.json).",
-        subcommands: [Run.self, OpenProbe.self],
+        subcommands: [Run.self, SearchOnly.self, OpenProbe.self],
         defaultSubcommand: Run.self)
 }
 
@@ -62,21 +62,8 @@ struct Run: ParsableCommand {
         let openMs = try openProbe(indexPath: indexPath, queries: dir.appendingPathComponent("queries.npy").path)
         log(String(format: "index file %.1f MB; open + first query in a fresh process: %.2f ms", Double(size) / 1e6, openMs))
 
-        var sweep: [SweepPoint] = []
-        let single = queries.rows(0..<min(maxSingleQueries, queries.count))
-        let gtK = gtShape.count == 2 ? gtShape[1] : 1
-        for ef in efs.split(separator: ",").compactMap({ Int($0) }) {
-            let (batch, batchSeconds) = try timed { try index.searchBatch(queries, k: k, ef: ef, threads: threads) }
-            let recall = Self.recall(batch, gt: gt, gtK: gtK, k: k)
-            let singleSeconds = try timed {
-                for i in 0..<single.count { _ = try index.search(single[i], k: k, ef: ef) }
-            }.1
-            let point = SweepPoint(ef: ef, recall: recall, qps_single_1t: Double(single.count) / singleSeconds,
-                                   qps_batch: Double(queries.count) / batchSeconds)
-            sweep.append(point)
-            log(String(format: "ef %4d  recall@%d %.4f  single-query %8.0f q/s  batch %8.0f q/s",
-                       ef, k, recall, point.qps_single_1t, point.qps_batch))
-        }
+        let sweep = try Self.sweep(index, queries: queries, gt: gt, gtShape: gtShape, efs: efs, k: k,
+                                   threads: threads, maxSingleQueries: maxSingleQueries)
         let result = BenchResult(
             library: "sochdb", version: "0.1.0", kernel: KernelInfo.description, dataset: name,
             metric: meta["metric"] as? String ?? "l2", m: m, ef_construction: efConstruction, threads: threads,
@@ -87,8 +74,32 @@ struct Run: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(result).write(to: URL(fileURLWithPath: json))
         }
-        try? FileManager.default.removeItem(atPath: indexPath)
-        if workDir == nil { try? FileManager.default.removeItem(atPath: work) }
+        if workDir == nil {
+            try? FileManager.default.removeItem(atPath: indexPath)
+            try? FileManager.default.removeItem(atPath: work)
+        }
+    }
+
+    /// recall@k, single-query q/s on this thread and batch q/s on `threads`, per ef.
+    static func sweep(_ index: HNSWIndex, queries: VectorMatrix, gt: [Int64], gtShape: [Int], efs: String, k: Int,
+                      threads: Int, maxSingleQueries: Int) throws -> [SweepPoint] {
+        var sweep: [SweepPoint] = []
+        let single = queries.rows(0..<min(maxSingleQueries, queries.count))
+        let rows = (0..<single.count).map { single[$0] }
+        let gtK = gtShape.count == 2 ? gtShape[1] : 1
+        for ef in efs.split(separator: ",").compactMap({ Int($0) }) {
+            let (batch, batchSeconds) = try timed { try index.searchBatch(queries, k: k, ef: ef, threads: threads) }
+            let recall = Self.recall(batch, gt: gt, gtK: gtK, k: k)
+            let singleSeconds = try timed {
+                for row in rows { _ = try index.search(row, k: k, ef: ef) }
+            }.1
+            let point = SweepPoint(ef: ef, recall: recall, qps_single_1t: Double(single.count) / singleSeconds,
+                                   qps_batch: Double(queries.count) / batchSeconds)
+            sweep.append(point)
+            log(String(format: "ef %4d  recall@%d %.4f  single-query %8.0f q/s  batch %8.0f q/s",
+                       ef, k, recall, point.qps_single_1t, point.qps_batch))
+        }
+        return sweep
     }
 
     static func recall(_ r: BatchSearchResults, gt: [Int64], gtK: Int, k: Int) -> Double {
@@ -113,6 +124,25 @@ struct Run: ParsableCommand {
         p.waitUntilExit()
         let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return obj?["open_first_query_ms"] as? Double ?? -1
+    }
+}
+
+struct SearchOnly: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "Open a saved index and sweep ef.")
+    @Option var index: String
+    @Option(help: "Dataset folder (queries.npy, gt.npy).") var dataset: String
+    @Option var efs = "10,16,24,32,48,64,96,128,256"
+    @Option var k = 10
+    @Option var threads = 2
+    @Option(name: .customLong("max-single-queries")) var maxSingleQueries = 2000
+
+    func run() throws {
+        let dir = URL(fileURLWithPath: dataset)
+        let idx = try HNSWIndex.open(index)
+        let queries = try VectorFile.read(path: dir.appendingPathComponent("queries.npy").path)
+        let (gt, shape) = try VectorFile.readIntegers(path: dir.appendingPathComponent("gt.npy").path)
+        _ = try Run.sweep(idx, queries: queries, gt: gt, gtShape: shape, efs: efs, k: k, threads: threads,
+                          maxSingleQueries: maxSingleQueries)
     }
 }
 

@@ -81,7 +81,8 @@ struct HNSWRecallTests {
             try index.save(to: dir + "/g.hnsw")
             let opened = try HNSWIndex.open(dir + "/g.hnsw", verification: .full)
             #expect(opened.info.levelHistogram.reduce(0, +) == 6_000)
-            // Every node is reachable from the entry point at level 0.
+            // Every node is reachable from the entry point at level 0 (construction
+            // alone leaves ~0.2% unreachable; the reachability repair links them).
             let g = opened.layout
             var seen = [Bool](repeating: false, count: g.count)
             var stack = [opened.entryPoint]
@@ -94,7 +95,7 @@ struct HNSWRecallTests {
                 }
             }
             let reachable = seen.filter { $0 }.count
-            #expect(reachable >= 5_990, "\(method): \(reachable) of 6000 reachable at level 0")
+            #expect(reachable == 6_000, "\(method): \(reachable) of 6000 reachable at level 0")
         }
     }
 

@@ -141,31 +141,4 @@ extension BatchedConstruction {
             }
         }
     }
-
-    /// Step 5: a node with no in-edges gets one from the nearest of its
-    /// forward neighbours that has room, else replaces that nearest
-    /// neighbour's farthest link.
-    func linkOrphans(_ forward: ForwardEdges, nodes: [UInt32], level: Int, capacity: Int) {
-        var hasInEdge = [Bool](repeating: false, count: g.count)
-        for node in nodes {
-            guard let (block, cap) = g.linkBlock(node, level: level) else { continue }
-            for i in 0..<min(Int(block[0]), cap) { hasInEdge[Int(block[1 + i])] = true }
-        }
-        for (pos, node) in nodes.enumerated() where !hasInEdge[Int(node)] {
-            let fwd = forward.edges(pos)
-            guard let nearest = fwd.first else { continue }
-            var placed = false
-            for e in fwd {
-                guard let (block, cap) = g.linkBlock(e.id, level: level), Int(block[0]) < min(cap, capacity) else { continue }
-                block[1 + Int(block[0])] = node
-                block[0] += 1
-                placed = true
-                break
-            }
-            if !placed, let (block, _) = g.linkBlock(nearest.id, level: level), block[0] > 0 {
-                block[Int(block[0])] = node
-            }
-            hasInEdge[Int(node)] = true
-        }
-    }
 }

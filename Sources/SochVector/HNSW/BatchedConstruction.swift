@@ -19,7 +19,9 @@ import Synchronization
 ///    level's capacity (2·M on level 0, M above) — the forward edges;
 /// 4. every forward edge is offered back as a reverse edge, and each node's
 ///    forward ∪ reverse set is cut again by the heuristic;
-/// 5. a node nobody links to is linked from its nearest neighbour.
+/// 5. (after the build, for every construction) a node the entry point
+///    cannot reach is linked from its nearest reachable node
+///    (HNSWIndex+Reachability).
 ///
 /// Clusters run in parallel on Dispatch with BLAS single-threaded inside
 /// each worker (BLAS threads and Dispatch on the same cores halve each other).
@@ -80,8 +82,6 @@ struct BatchedConstruction<K: DistanceKernel> {
         trace.mark("forward")
         mergeReverse(forward, nodes: nodes, level: level, capacity: capacity, order: order)
         trace.mark("reverse")
-        linkOrphans(forward, nodes: nodes, level: level, capacity: capacity)
-        trace.mark("orphans")
     }
 
     private func gather(_ nodes: [UInt32]) -> VectorMatrix {

@@ -94,19 +94,35 @@ struct GraphWalker<K: DistanceKernel> {
             bound = entryDistance
         }
         let count = g.count
+        let pending = ctx.pending
+        let lines = (dimension &* 4 &+ 63) >> 6
         while !ctx.candidates.isEmpty {
             let current = ctx.candidates.top
             if -current.distance > bound && ctx.results.count >= ef { break }
             ctx.candidates.pop()
             let (p, n) = links(current.id, level: level, scratch: ctx.links)
-            if n > 0 { soch_prefetch(g.vector(p[0] < UInt32(count) ? p[0] : 0, dimension)) }
+            // First the unvisited neighbours, each vector's first line
+            // prefetched; then their distances, with the next vector's
+            // remaining lines prefetched while the current one is scored:
+            // many cache misses in flight instead of one at a time.
+            var m = 0
             for i in 0..<n {
                 let nb = p[i]
-                if i &+ 1 < n {
-                    let next = p[i &+ 1]
-                    if Int(next) < count { soch_prefetch(g.vector(next, dimension)) }
-                }
                 guard Int(nb) < count, ctx.visited.insert(nb) else { continue }
+                pending[m] = nb
+                m &+= 1
+                soch_prefetch(g.vector(nb, dimension))
+            }
+            for j in 0..<m {
+                if j &+ 1 < m {
+                    let next = UnsafeRawPointer(g.vector(pending[j &+ 1], dimension))
+                    var line = 1
+                    while line < lines {
+                        soch_prefetch(next + line &* 64)
+                        line &+= 1
+                    }
+                }
+                let nb = pending[j]
                 let d = distance(q, nb)
                 if ctx.results.count < ef || d < bound {
                     ctx.candidates.push(-d, nb)

@@ -73,6 +73,13 @@ extension HNSWIndex {
             } else {
                 insertNodes(insertionOrder, lowestLevel: 0, threads: threads, progress: progress)
             }
+            // A bulk add (≥ 10% of the index) is followed by a reachability
+            // repair; for small adds its O(N) walk would dominate.
+            if vectors.count * 10 >= layout.count {
+                let trace = PhaseTrace("reachability")
+                let linked = repairReachability()
+                trace.mark("\(linked) nodes linked")
+            }
         }
     }
 

@@ -22,6 +22,8 @@ final class SearchContext {
     var pruneOut: UnsafeMutablePointer<Candidate>
     /// A copy of one neighbour list, taken under the node's lock.
     var links: UnsafeMutablePointer<UInt32>
+    /// Unvisited neighbours of the node being expanded.
+    var pending: UnsafeMutablePointer<UInt32>
     /// The query, normalised for cosine.
     var query: UnsafeMutablePointer<Float>
     let dimension: Int
@@ -37,6 +39,7 @@ final class SearchContext {
         sorted = .allocate(capacity: sortedCapacity)
         selected = .allocate(capacity: maxDegree + 1)
         links = .allocate(capacity: maxDegree + 1)
+        pending = .allocate(capacity: maxDegree + 1)
         prune = .allocate(capacity: maxDegree + 2)
         pruneOut = .allocate(capacity: maxDegree + 2)
         query = .allocate(capacity: max(dimension, 1))
@@ -49,6 +52,7 @@ final class SearchContext {
         sorted.deallocate()
         selected.deallocate()
         links.deallocate()
+        pending.deallocate()
         prune.deallocate()
         pruneOut.deallocate()
         query.deallocate()

@@ -1,0 +1,70 @@
+extension HNSWIndex {
+    /// Makes every node reachable from the entry point on level 0.
+    ///
+    /// HNSW construction can leave a few nodes (about 0.2% in our tests)
+    /// whose every in-link was pruned away: no search can return them. After
+    /// a bulk build, each such node is linked from the nearest node the
+    /// graph already reaches (found by an ordinary level-0 search), through
+    /// the usual heuristic or, if the heuristic drops it, in place of that
+    /// node's farthest link. Returns how many nodes were linked. Write lock
+    /// held; O(N · M0) plus one search per unreachable node.
+    @discardableResult
+    func repairReachability() -> Int {
+        guard layout.count > 1, entryPoint != GraphLayout.noNode else { return 0 }
+        return metric == .l2 ? repair(L2Kernel.self) : repair(DotKernel.self)
+    }
+
+    private func repair<K: DistanceKernel>(_: K.Type) -> Int {
+        let g = layout, n = g.count
+        let walker = GraphWalker<K>(layout: g, dimension: dimension, locks: nodeLocks.base)
+        var reached = [Bool](repeating: false, count: n)
+        var stack: [UInt32] = []
+        func mark(from start: UInt32) {
+            guard !reached[Int(start)] else { return }
+            reached[Int(start)] = true
+            stack.append(start)
+            while let node = stack.popLast() {
+                let (block, capacity) = g.linkBlock(node, level: 0)!
+                for i in 0..<min(Int(block[0]), capacity) {
+                    let next = block[1 + i]
+                    if Int(next) < n && !reached[Int(next)] {
+                        reached[Int(next)] = true
+                        stack.append(next)
+                    }
+                }
+            }
+        }
+        mark(from: entryPoint)
+        var repaired = 0
+        contexts.withContext(nodeCount: n, ef: parameters.efConstruction) { ctx in
+            for x in 0..<UInt32(n) where !reached[Int(x)] {
+                let q = UnsafePointer(g.vector(x, dimension))
+                var node = entryPoint
+                var d = walker.distance(q, node)
+                var level = maxLevel
+                while level > 0 {
+                    walker.greedy(q, from: &node, distance: &d, level: level, ctx: ctx)
+                    level -= 1
+                }
+                walker.searchLayer(q, entry: node, entryDistance: d, ef: parameters.efConstruction, level: 0,
+                                   ctx: ctx, filter: AllowAll(), skipDeleted: false)
+                ctx.reserveSorted(ctx.results.count)
+                let found = ctx.results.drainAscending(into: ctx.sorted)
+                guard let from = (0..<found).map({ ctx.sorted[$0] }).first(where: { $0.id != x && reached[Int($0.id)] }) else { continue }
+                walker.link(from.id, to: x, distance: from.distance, level: 0, capacity: parameters.m0, ctx: ctx)
+                let (block, capacity) = g.linkBlock(from.id, level: 0)!
+                let count = min(Int(block[0]), capacity)
+                if !(0..<count).contains(where: { block[1 + $0] == x }) {
+                    // Replace the farthest link of `from`.
+                    let base = g.vector(from.id, dimension)
+                    let far = (0..<count).max { K.distance(base, g.vector(block[1 + $0], dimension), dimension)
+                        < K.distance(base, g.vector(block[1 + $1], dimension), dimension) }
+                    if let far { block[1 + far] = x } else { block[1] = x; block[0] = 1 }
+                }
+                repaired += 1
+                mark(from: x)
+            }
+        }
+        return repaired
+    }
+}
