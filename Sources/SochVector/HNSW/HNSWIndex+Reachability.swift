@@ -11,7 +11,15 @@ extension HNSWIndex {
     @discardableResult
     func repairReachability() -> Int {
         guard layout.count > 1, entryPoint != GraphLayout.noNode else { return 0 }
-        return metric == .l2 ? repair(L2Kernel.self) : repair(DotKernel.self)
+        // A replaced link can cut off another node, so repeat until a pass
+        // finds nothing (in practice the second pass finds at most a few).
+        var total = 0
+        for _ in 0..<4 {
+            let linked = metric == .l2 ? repair(L2Kernel.self) : repair(DotKernel.self)
+            total += linked
+            if linked == 0 { break }
+        }
+        return total
     }
 
     private func repair<K: DistanceKernel>(_: K.Type) -> Int {
@@ -50,7 +58,18 @@ extension HNSWIndex {
                                    ctx: ctx, filter: AllowAll(), skipDeleted: false)
                 ctx.reserveSorted(ctx.results.count)
                 let found = ctx.results.drainAscending(into: ctx.sorted)
-                guard let from = (0..<found).map({ ctx.sorted[$0] }).first(where: { $0.id != x && reached[Int($0.id)] }) else { continue }
+                let near = (0..<found).map { ctx.sorted[$0] }.filter { $0.id != x && reached[Int($0.id)] }
+                guard let nearest = near.first else { continue }
+                // Prefer a near node with a free slot: appending cuts nothing off.
+                if let free = near.prefix(8).first(where: { Int(g.linkBlock($0.id, level: 0)!.0[0]) < parameters.m0 }) {
+                    let (block, _) = g.linkBlock(free.id, level: 0)!
+                    block[1 + Int(block[0])] = x
+                    block[0] += 1
+                    repaired += 1
+                    mark(from: x)
+                    continue
+                }
+                let from = nearest
                 walker.link(from.id, to: x, distance: from.distance, level: 0, capacity: parameters.m0, ctx: ctx)
                 let (block, capacity) = g.linkBlock(from.id, level: 0)!
                 let count = min(Int(block[0]), capacity)
