@@ -45,35 +45,50 @@ extension BatchedConstruction {
     /// The neighbour-selection heuristic of ``GraphWalker/selectNeighbors``
     /// with L2 taken through the stored norms (‖a‖² + ‖b‖² − 2a·b, one FMA
     /// per component); the same decisions up to float rounding.
+    ///
+    /// Two passes, as in DiskANN: the first is HNSW's heuristic (α = 1),
+    /// which keeps the diverse directions, bridges to other clusters among
+    /// them; if room is left, a second pass admits candidates that pass the
+    /// relaxed test α·d(c, kept) ≥ d(c, base). A single relaxed pass would
+    /// fill the list with the nearest candidates and crowd the bridges out
+    /// (measured: clusters of a hard synthetic set became islands).
     func select(_ candidates: UnsafeMutablePointer<Candidate>, count n: Int, m: Int,
                 into out: UnsafeMutablePointer<Candidate>) -> Int {
         if n <= m {
             out.update(from: candidates, count: n)
             return n
         }
-        let d = dimension
-        var kept = 0
-        for i in 0..<n {
-            let c = candidates[i]
-            let vc = g.vector(c.id, d)
-            let nc = metric == .l2 ? norms[Int(c.id)] : 0
-            var good = true
-            for j in 0..<kept {
-                let o = out[j].id
-                let dot = dotSIMD(vc, g.vector(o, d), d)
-                let between = metric == .l2 ? nc + norms[Int(o)] - 2 * dot : 1 - dot
-                if alpha * between < c.distance {
-                    good = false
-                    break
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: n) { taken in
+            taken.initialize(repeating: false)
+            var kept = 0
+            for factor in alpha > 1 ? [Float(1), alpha] : [Float(1)] {
+                for i in 0..<n where !taken[i] {
+                    if kept == m { return kept }
+                    if admits(candidates[i], against: out, kept, factor: factor) {
+                        out[kept] = candidates[i]
+                        taken[i] = true
+                        kept += 1
+                    }
                 }
             }
-            if good {
-                out[kept] = c
-                kept += 1
-                if kept == m { break }
-            }
+            return kept
         }
-        return kept
+    }
+
+    /// Whether `c` is no farther from the base than `factor` times its
+    /// distance to every node in `kept[0..<count]`.
+    @inline(__always)
+    private func admits(_ c: Candidate, against kept: UnsafeMutablePointer<Candidate>, _ count: Int, factor: Float) -> Bool {
+        let d = dimension
+        let vc = g.vector(c.id, d)
+        let nc = metric == .l2 ? norms[Int(c.id)] : 0
+        for j in 0..<count {
+            let o = kept[j].id
+            let dot = dotSIMD(vc, g.vector(o, d), d)
+            let between = metric == .l2 ? nc + norms[Int(o)] - 2 * dot : 1 - dot
+            if factor * between < c.distance { return false }
+        }
+        return true
     }
 
     /// Step 3: the heuristic cuts each candidate list to `capacity`.
@@ -134,7 +149,11 @@ extension BatchedConstruction {
                 union.withUnsafeMutableBufferPointer { u in
                     let out = UnsafeMutablePointer<Candidate>.allocate(capacity: capacity)
                     defer { out.deallocate() }
-                    let kept = min(select(u.baseAddress!, count: u.count, m: capacity, into: out), cap)
+                    // As in HNSW insertion: reverse links are simply added while
+                    // the list has room; only an overflowing list is re-pruned.
+                    let kept = u.count <= capacity
+                        ? { out.update(from: u.baseAddress!, count: u.count); return u.count }()
+                        : min(select(u.baseAddress!, count: u.count, m: capacity, into: out), cap)
                     for i in 0..<kept { block[1 + i] = out[i].id }
                     block[0] = UInt32(kept)
                 }

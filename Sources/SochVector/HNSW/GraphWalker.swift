@@ -41,6 +41,20 @@ struct GraphWalker<K: DistanceKernel> {
         K.distance(q, g.vector(node, dimension), dimension)
     }
 
+    /// Prefetches every cache line of `node`'s vector but the first (which
+    /// the caller prefetched earlier). Measured on fashion-mnist-784: the
+    /// whole vector beats the first 1–16 lines by 5–30% (Benchmarks/).
+    @inline(__always)
+    func prefetchVector(_ node: UInt32) {
+        let v = UnsafeRawPointer(g.vector(node, dimension))
+        var offset = 64
+        let bytes = dimension &* 4
+        while offset < bytes {
+            soch_prefetch(v + offset)
+            offset &+= 64
+        }
+    }
+
     /// The links of `node` at `level` as (pointer, count), copied into
     /// `scratch` when locking. Count is clamped to the block's capacity.
     @inline(__always)
@@ -64,9 +78,11 @@ struct GraphWalker<K: DistanceKernel> {
         while changed {
             changed = false
             let (p, n) = links(node, level: level, scratch: ctx.links)
+            for i in 0..<n where Int(p[i]) < g.count { soch_prefetch(g.vector(p[i], dimension)) }
             for i in 0..<n {
                 let nb = p[i]
                 guard Int(nb) < g.count else { continue }
+                if i &+ 1 < n && Int(p[i &+ 1]) < g.count { prefetchVector(p[i &+ 1]) }
                 let dn = distance(q, nb)
                 if dn < d {
                     d = dn
@@ -95,7 +111,6 @@ struct GraphWalker<K: DistanceKernel> {
         }
         let count = g.count
         let pending = ctx.pending
-        let lines = (dimension &* 4 &+ 63) >> 6
         while !ctx.candidates.isEmpty {
             let current = ctx.candidates.top
             if -current.distance > bound && ctx.results.count >= ef { break }
@@ -114,14 +129,7 @@ struct GraphWalker<K: DistanceKernel> {
                 soch_prefetch(g.vector(nb, dimension))
             }
             for j in 0..<m {
-                if j &+ 1 < m {
-                    let next = UnsafeRawPointer(g.vector(pending[j &+ 1], dimension))
-                    var line = 1
-                    while line < lines {
-                        soch_prefetch(next + line &* 64)
-                        line &+= 1
-                    }
-                }
+                if j &+ 1 < m { prefetchVector(pending[j &+ 1]) }
                 let nb = pending[j]
                 let d = distance(q, nb)
                 if ctx.results.count < ef || d < bound {
