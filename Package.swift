@@ -11,7 +11,7 @@ import PackageDescription
 import Foundation
 
 let portable = ProcessInfo.processInfo.environment["SOCHDB_PORTABLE"] == "1"
-let nativeFlags: [SwiftSetting] = portable ? [] : [
+let nativeFlags: [SwiftSetting] = portable ? [.define("SOCHDB_PORTABLE")] : [
     .unsafeFlags(["-target-cpu", "native"]),
 ]
 let hotSettings: [SwiftSetting] = nativeFlags + [

@@ -135,7 +135,8 @@ def library_command(lib, ds_dir, out, args):
         return [str(args.sochdb_bench), "run", "--dataset", str(ds_dir), "--m", str(args.m),
                 "--ef-construction", str(args.ef_construction), "--threads", str(args.threads),
                 "--efs", efs, "--k", str(args.k),
-                "--max-single-queries", str(args.max_single_queries), "--json", str(out)]
+                "--max-single-queries", str(args.max_single_queries), "--repeats", str(args.repeats),
+                "--json", str(out)]
     cmd = [sys.executable, str(HERE / "peers.py"), "--library", lib, "--dataset", str(ds_dir),
            "--m", str(args.m), "--ef-construction", str(args.ef_construction),
            "--threads", str(args.threads), "--efs", efs, "--k", str(args.k),
@@ -293,7 +294,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--max-single-queries", type=int, default=2000)
     ap.add_argument("--max-queries", type=int, default=0, help="peers only: first N queries")
-    ap.add_argument("--repeats", type=int, default=1, help="peers only: timed runs per ef")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per ef, best counts (all libraries)")
     ap.add_argument("--skip-1t-build", action="store_true", help="peers only")
     ap.add_argument("--target-recall", type=float, default=0.95)
     ap.add_argument("--sochdb-bench", type=Path, default=REPO / ".build/release/sochdb-bench")

@@ -14,7 +14,7 @@ struct SochBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sochdb-bench",
         abstract: "Benchmark SochDB's HNSW index on a dataset folder (base.npy, queries.npy, gt.npy, meta.json).",
-        subcommands: [Run.self, SearchOnly.self, OpenProbe.self],
+        subcommands: [Run.self, SearchOnly.self, OpenProbe.self, Kernels.self],
         defaultSubcommand: Run.self)
 }
 
@@ -47,24 +47,28 @@ struct Run: ParsableCommand {
         log("\(name): \(base.count)×\(base.dimension) \(metric.rawValue), \(queries.count) queries; \(KernelInfo.description)")
 
         var builds: [String: BuildFigures] = [:]
-        let (index, seconds) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: threads, construction: method) }
-        builds["threads_\(threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)"] = BuildFigures(seconds: seconds, rate: Double(base.count) / seconds)
-        log(String(format: "build %d threads: %.2f s, %.0f vectors/s", threads, seconds, Double(base.count) / seconds))
+        let work = workDir ?? NSTemporaryDirectory() + "sochdb-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let indexPath = work + "/\(name).hnsw"
+        // Build, save, probe and sweep in a closure so the index is freed
+        // before the 1-thread build (peak RSS counts one index, as for peers).
+        let (size, openMs, sweep): (Int, Double, [SweepPoint]) = try {
+            let (index, seconds) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: threads, construction: method) }
+            builds["threads_\(threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)"] = BuildFigures(seconds: seconds, rate: Double(base.count) / seconds)
+            log(String(format: "build %d threads: %.2f s, %.0f vectors/s", threads, seconds, Double(base.count) / seconds))
+            let size = try index.save(to: indexPath)
+            let openMs = try openProbe(indexPath: indexPath, queries: dir.appendingPathComponent("queries.npy").path)
+            log(String(format: "index file %.1f MB; open + first query in a fresh process: %.2f ms", Double(size) / 1e6, openMs))
+            let sweep = try Self.sweep(index, queries: queries, gt: gt, gtShape: gtShape, efs: efs, k: k,
+                                       threads: threads, maxSingleQueries: maxSingleQueries, repeats: repeats)
+            return (size, openMs, sweep)
+        }()
+        // The 1-thread build last, so it cannot disturb the sweep.
         if !skipSingleThreadBuild && threads != 1 {
             let (_, s1) = try timed { try HNSWIndex.build(base, metric: metric, parameters: params, threads: 1, construction: method) }
             builds["threads_1"] = BuildFigures(seconds: s1, rate: Double(base.count) / s1)
             log(String(format: "build 1 thread: %.2f s, %.0f vectors/s", s1, Double(base.count) / s1))
         }
-
-        let work = workDir ?? NSTemporaryDirectory() + "sochdb-bench-\(getpid())"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let indexPath = work + "/\(name).hnsw"
-        let size = try index.save(to: indexPath)
-        let openMs = try openProbe(indexPath: indexPath, queries: dir.appendingPathComponent("queries.npy").path)
-        log(String(format: "index file %.1f MB; open + first query in a fresh process: %.2f ms", Double(size) / 1e6, openMs))
-
-        let sweep = try Self.sweep(index, queries: queries, gt: gt, gtShape: gtShape, efs: efs, k: k,
-                                   threads: threads, maxSingleQueries: maxSingleQueries, repeats: repeats)
         let result = BenchResult(
             library: "sochdb", version: "0.1.0", kernel: KernelInfo.description, dataset: name,
             metric: meta["metric"] as? String ?? "l2", m: m, ef_construction: efConstruction, threads: threads,
