@@ -88,18 +88,19 @@ public enum VectorFile {
 
     /// Writes a 2-D `.npy` of `<i8` (shape rows × columns).
     public static func writeNPY(int64 values: [Int64], rows: Int, columns: Int, to path: String) throws {
-        precondition(values.count == rows * columns)
-        let w = try AtomicFileWriter(path: path)
-        try w.write(NPYHeader.encode(descr: "<i8", shape: [rows, columns]))
-        try values.withUnsafeBytes { try w.write($0) }
-        try w.commit(sync: false)
+        try writeNPY(values, descr: "<i8", rows: rows, columns: columns, to: path)
     }
 
     /// Writes a 2-D `.npy` of `<f4` (shape rows × columns).
     public static func writeNPY(float32 values: [Float], rows: Int, columns: Int, to path: String) throws {
+        try writeNPY(values, descr: "<f4", rows: rows, columns: columns, to: path)
+    }
+
+    private static func writeNPY<T: BitwiseCopyable>(_ values: [T], descr: String, rows: Int, columns: Int,
+                                                     to path: String) throws {
         precondition(values.count == rows * columns)
         let w = try AtomicFileWriter(path: path)
-        try w.write(NPYHeader.encode(descr: "<f4", shape: [rows, columns]))
+        try w.write(NPYHeader.encode(descr: descr, shape: [rows, columns]))
         try values.withUnsafeBytes { try w.write($0) }
         try w.commit(sync: false)
     }

@@ -2,24 +2,11 @@ import Dispatch
 import Synchronization
 
 /// The forward edges of one level: up to `capacity` (distance, node) per
-/// position, nearest first.
-struct ForwardEdges {
-    let items: UnsafeMutablePointer<Candidate>
-    let counts: UnsafeMutablePointer<Int32>
-    let capacity: Int
+/// position, nearest first. Same storage as the candidate heaps, used as
+/// plain lists.
+typealias ForwardEdges = CandidateLists
 
-    init(nodes: Int, capacity: Int) {
-        self.capacity = capacity
-        items = .allocate(capacity: max(nodes * capacity, 1))
-        counts = .allocate(capacity: max(nodes, 1))
-        counts.initialize(repeating: 0, count: max(nodes, 1))
-    }
-
-    func deallocate() {
-        items.deallocate()
-        counts.deallocate()
-    }
-
+extension CandidateLists {
     func edges(_ pos: Int) -> UnsafeMutableBufferPointer<Candidate> {
         UnsafeMutableBufferPointer(start: items + pos * capacity, count: Int(counts[pos]))
     }
@@ -105,6 +92,7 @@ extension BatchedConstruction {
                 select($0.baseAddress!, count: $0.count, m: capacity, into: forward.items + pos * capacity)
             }
             forward.counts[pos] = Int32(kept)
+            progress?.advance(3)
         }
     }
 

@@ -45,15 +45,16 @@ struct BatchedConstruction<K: DistanceKernel> {
     /// only if α·d(candidate, kept) < d(candidate, base). α > 1 keeps longer
     /// edges, which exact k-NN candidates otherwise lack.
     let alpha: Float
+    /// Reports progress as vectors done (estimated from the work done).
+    let progress: WorkProgress?
     /// Sets up to this size are searched whole (one cluster).
     static var wholeSetLimit: Int { 4096 }
 
     var walker: GraphWalker<K> { GraphWalker<K>(layout: g, dimension: dimension, locks: nil) }
 
     /// Links level 0 over every node.
-    func buildLevelZero(progress: ((Int) -> Void)?) throws {
+    func buildLevelZero() throws {
         try buildLevel(Array(0..<UInt32(g.count)), level: 0, capacity: 2 * m)
-        progress?(g.count)
     }
 
     /// Links `nodes` (ascending ids) at `level`.
@@ -152,6 +153,7 @@ struct BatchedConstruction<K: DistanceKernel> {
                                 builder.scanCluster(data, members: m, queries: q, lists: lists, bridges: bridges,
                                                     nodes: nodeIDs.baseAddress!, scratch: scratch)
                             }
+                            builder.progress?.advance(queries[c].count)
                         }
                     }
                 }
@@ -266,6 +268,28 @@ struct BatchedConstruction<K: DistanceKernel> {
                 j += 1
             }
         }
+    }
+}
+
+/// Turns units of work done into "vectors done" for a progress callback:
+/// `total` units correspond to `vectors` vectors. Thread-safe; reports at
+/// most once per 1,000 vectors.
+final class WorkProgress: Sendable {
+    private let done = Atomic<Int>(0)
+    let total: Int
+    let vectors: Int
+    let report: @Sendable (Int, Int) -> Void
+
+    init(total: Int, vectors: Int, report: @escaping @Sendable (Int, Int) -> Void) {
+        self.total = max(total, 1)
+        self.vectors = vectors
+        self.report = report
+    }
+
+    func advance(_ units: Int) {
+        let now = done.add(units, ordering: .relaxed).newValue
+        let before = vectors * (now - units) / total, after = min(vectors, vectors * now / total)
+        if after / 1000 != before / 1000 || now >= total { report(after, vectors) }
     }
 }
 

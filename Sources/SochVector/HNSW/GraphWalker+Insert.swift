@@ -41,14 +41,8 @@ extension GraphWalker {
     func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int,
                 lowestLevel: Int = 0, ctx: SearchContext) {
         let q = UnsafePointer(g.vector(node, dimension))
-        var current = entry
-        var currentDistance = distance(q, current)
-        var l = top
-        while l > level {
-            greedy(q, from: &current, distance: &currentDistance, level: l, ctx: ctx)
-            l -= 1
-        }
-        l = min(level, top)
+        var (current, currentDistance) = descend(q, from: entry, top: top, to: level, ctx: ctx)
+        var l = min(level, top)
         while l >= lowestLevel {
             searchLayer(q, entry: current, entryDistance: currentDistance, ef: efConstruction,
                         level: l, ctx: ctx, filter: AllowAll(), skipDeleted: false)

@@ -70,6 +70,20 @@ struct GraphWalker<K: DistanceKernel> {
         return (UnsafePointer(block + 1), min(Int(block[0]), capacity))
     }
 
+    /// Greedy descent from `entry` on levels `top` down to `level + 1`:
+    /// returns the node reached and its distance to `q`.
+    func descend(_ q: UnsafePointer<Float>, from entry: UInt32, top: Int, to level: Int,
+                 ctx: SearchContext) -> (UInt32, Float) {
+        var node = entry
+        var d = distance(q, node)
+        var l = top
+        while l > level {
+            greedy(q, from: &node, distance: &d, level: l, ctx: ctx)
+            l -= 1
+        }
+        return (node, d)
+    }
+
     /// Greedy descent at one upper level: move to the closest neighbour until
     /// none is closer.
     func greedy(_ q: UnsafePointer<Float>, from node: inout UInt32, distance d: inout Float,

@@ -193,7 +193,10 @@ extension HNSWIndex {
             insertNodes(upper, lowestLevel: 1, threads: threads, progress: nil)
         }
         trace.mark("upper levels (\(upper.count) nodes)")
-        let report: ((Int) -> Void)? = progress.map { p in { done in p(done, total) } }
+        // Work units: one per (node, probed cluster) row scanned, three per
+        // node for the heuristic (it costs about as much as three probes).
+        let units = total * construction.probes + 3 * total
+        let report = progress.map { p in WorkProgress(total: units, vectors: total) { done, all in p(done, all) } }
         let norms = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
         defer { norms.deallocate() }
         for i in 0..<total { norms[i] = dotSIMD(layout.vector(UInt32(i), dimension), layout.vector(UInt32(i), dimension), dimension) }
@@ -201,12 +204,12 @@ extension HNSWIndex {
             try BatchedConstruction<L2Kernel>(
                 g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
                 locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
-                probes: construction.probes, norms: norms, alpha: construction.alpha).buildLevelZero(progress: report)
+                probes: construction.probes, norms: norms, alpha: construction.alpha, progress: report).buildLevelZero()
         } else {
             try BatchedConstruction<DotKernel>(
                 g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
                 locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
-                probes: construction.probes, norms: norms, alpha: construction.alpha).buildLevelZero(progress: report)
+                probes: construction.probes, norms: norms, alpha: construction.alpha, progress: report).buildLevelZero()
         }
     }
 

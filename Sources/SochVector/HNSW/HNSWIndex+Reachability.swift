@@ -47,13 +47,7 @@ extension HNSWIndex {
         contexts.withContext(nodeCount: n, ef: parameters.efConstruction) { ctx in
             for x in 0..<UInt32(n) where !reached[Int(x)] {
                 let q = UnsafePointer(g.vector(x, dimension))
-                var node = entryPoint
-                var d = walker.distance(q, node)
-                var level = maxLevel
-                while level > 0 {
-                    walker.greedy(q, from: &node, distance: &d, level: level, ctx: ctx)
-                    level -= 1
-                }
+                let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
                 walker.searchLayer(q, entry: node, entryDistance: d, ef: parameters.efConstruction, level: 0,
                                    ctx: ctx, filter: AllowAll(), skipDeleted: false)
                 ctx.reserveSorted(ctx.results.count)

@@ -181,13 +181,7 @@ extension HNSWIndex {
                                                                ctx: SearchContext) -> Int {
         let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nil)
         let q = UnsafePointer(ctx.query)
-        var node = entryPoint
-        var d = walker.distance(q, node)
-        var level = maxLevel
-        while level > 0 {
-            walker.greedy(q, from: &node, distance: &d, level: level, ctx: ctx)
-            level -= 1
-        }
+        let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
         walker.searchLayer(q, entry: node, entryDistance: d, ef: ef, level: 0, ctx: ctx,
                            filter: filter, skipDeleted: deletedCount > 0)
         while ctx.results.count > k { ctx.results.pop() }
