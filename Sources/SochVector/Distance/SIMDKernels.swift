@@ -7,9 +7,22 @@
 // are accumulated with `addingProduct` (one fused multiply-add; plain `+ *`
 // would be two instructions, Swift does not contract them) and the lanes are
 // summed as a tree: `SIMD.sum()` adds the 16 lanes one after another, a
-// ~60-cycle dependency chain per distance (measured: 6.3 M → see
-// Benchmarks/kernels.md). With `-target-cpu native` on an AVX-512 machine a
+// ~60-cycle dependency chain per distance (together 2.3× more 784-d
+// distances/s, Benchmarks/kernels.md). With `-target-cpu native` on an AVX-512 machine a
 // SIMD16<Float> is one zmm register; on baseline x86-64 it is four xmm ones.
+
+/// acc + a·b, fused where the target has FMA. A portable x86-64 build
+/// (SOCHDB_PORTABLE, baseline SSE2) has no FMA instruction, and LLVM must
+/// then compute `addingProduct` exactly with a call to `fmaf` per lane, so
+/// there it multiplies and adds.
+@inlinable @inline(__always)
+func multiplyAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    #if SOCHDB_PORTABLE && arch(x86_64)
+    return acc + a * b
+    #else
+    return acc.addingProduct(a, b)
+    #endif
+}
 
 /// Sum of the 16 lanes, as a tree (4 dependent adds instead of 15).
 @inlinable @inline(__always)
@@ -45,15 +58,15 @@ public func l2SquaredSIMD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, 
     var i = 0
     while i &+ 64 <= n {
         let d0 = diff16(i), d1 = diff16(i &+ 16), d2 = diff16(i &+ 32), d3 = diff16(i &+ 48)
-        acc0 = acc0.addingProduct(d0, d0)
-        acc1 = acc1.addingProduct(d1, d1)
-        acc2 = acc2.addingProduct(d2, d2)
-        acc3 = acc3.addingProduct(d3, d3)
+        acc0 = multiplyAdd(acc0, d0, d0)
+        acc1 = multiplyAdd(acc1, d1, d1)
+        acc2 = multiplyAdd(acc2, d2, d2)
+        acc3 = multiplyAdd(acc3, d3, d3)
         i &+= 64
     }
     while i &+ 16 <= n {
         let d = diff16(i)
-        acc0 = acc0.addingProduct(d, d)
+        acc0 = multiplyAdd(acc0, d, d)
         i &+= 16
     }
     var sum = laneSum((acc0 + acc1) + (acc2 + acc3))
@@ -86,14 +99,14 @@ public func dotSIMD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: I
     var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>(), acc2 = SIMD16<Float>(), acc3 = SIMD16<Float>()
     var i = 0
     while i &+ 64 <= n {
-        acc0 = acc0.addingProduct(x16(i), y16(i))
-        acc1 = acc1.addingProduct(x16(i &+ 16), y16(i &+ 16))
-        acc2 = acc2.addingProduct(x16(i &+ 32), y16(i &+ 32))
-        acc3 = acc3.addingProduct(x16(i &+ 48), y16(i &+ 48))
+        acc0 = multiplyAdd(acc0, x16(i), y16(i))
+        acc1 = multiplyAdd(acc1, x16(i &+ 16), y16(i &+ 16))
+        acc2 = multiplyAdd(acc2, x16(i &+ 32), y16(i &+ 32))
+        acc3 = multiplyAdd(acc3, x16(i &+ 48), y16(i &+ 48))
         i &+= 64
     }
     while i &+ 16 <= n {
-        acc0 = acc0.addingProduct(x16(i), y16(i))
+        acc0 = multiplyAdd(acc0, x16(i), y16(i))
         i &+= 16
     }
     var sum = laneSum((acc0 + acc1) + (acc2 + acc3))
@@ -125,9 +138,9 @@ public func cosineDistanceSIMD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Flo
     while i &+ 16 <= n {
         let x = ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
         let y = rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-        ab = ab.addingProduct(x, y)
-        aa = aa.addingProduct(x, x)
-        bb = bb.addingProduct(y, y)
+        ab = multiplyAdd(ab, x, y)
+        aa = multiplyAdd(aa, x, x)
+        bb = multiplyAdd(bb, y, y)
         i &+= 16
     }
     var sab = laneSum(ab), saa = laneSum(aa), sbb = laneSum(bb)
