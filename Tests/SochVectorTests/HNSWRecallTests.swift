@@ -32,10 +32,11 @@ struct HNSWRecallTests {
         }
     }
 
-    @Test(arguments: [Metric.cosine, .innerProduct])
-    func dotMetricsFindTrueNeighbours(metric: Metric) throws {
+    @Test(arguments: [Metric.cosine, .innerProduct], [ConstructionMethod.batched, .incremental])
+    func dotMetricsFindTrueNeighbours(metric: Metric, construction: ConstructionMethod) throws {
         let base = Self.base.rows(0..<5_000)
-        let index = try HNSWIndex.build(base, metric: metric, parameters: HNSWParameters(m: 16, efConstruction: 100))
+        let index = try HNSWIndex.build(base, metric: metric, parameters: HNSWParameters(m: 16, efConstruction: 100),
+                                        construction: construction)
         let truth = try FlatIndex(base, metric: metric).search(Self.queries, k: 10)
         let found = try index.searchBatch(Self.queries, k: 10, ef: 64)
         #expect(recall(found, truth, k: 10) >= 0.95)
