@@ -13,12 +13,15 @@ import Synchronization
 ///    `probes` nearest centroids (its own probe list) and belongs to the
 ///    nearest;
 /// 2. for each cluster c, one sgemm of "nodes that probe c" × "members of c"
-///    gives exact distances; each node keeps its `candidates` nearest in a
-///    bounded heap (a set small enough for one cluster is searched whole);
-/// 3. the HNSW neighbour-selection heuristic cuts each candidate list to the
-///    level's capacity (2·M on level 0, M above) — the forward edges;
-/// 4. every forward edge is offered back as a reverse edge, and each node's
-///    forward ∪ reverse set is cut again by the heuristic;
+///    gives exact distances (own cluster first, then the other probes);
+///    each node keeps its `candidates` nearest in a bounded heap, and the
+///    nearest member of each other probed cluster as a bridge (a set small
+///    enough for one cluster is searched whole);
+/// 3. the HNSW neighbour-selection heuristic (α = 1, then a relaxed second
+///    pass) cuts candidates ∪ bridges to the level's capacity (2·M on level
+///    0, M above) — the forward edges;
+/// 4. every forward edge is offered back as a reverse edge; a list that
+///    then overflows is cut again by the heuristic;
 /// 5. (after the build, for every construction) a node the entry point
 ///    cannot reach is linked from its nearest reachable node
 ///    (HNSWIndex+Reachability).
@@ -41,9 +44,8 @@ struct BatchedConstruction<K: DistanceKernel> {
     /// ‖v‖² of every node (L2 only), so L2 distances can be taken as
     /// ‖a‖² + ‖b‖² − 2a·b: one FMA per component instead of two operations.
     let norms: UnsafeMutablePointer<Float>
-    /// Pruning slack of the heuristic (Vamana's α): a candidate is dropped
-    /// only if α·d(candidate, kept) < d(candidate, base). α > 1 keeps longer
-    /// edges, which exact k-NN candidates otherwise lack.
+    /// Slack of the heuristic's second pass (Vamana's α): there a candidate
+    /// is dropped only if α·d(candidate, kept) < d(candidate, base).
     let alpha: Float
     /// Reports progress as vectors done (estimated from the work done).
     let progress: WorkProgress?
