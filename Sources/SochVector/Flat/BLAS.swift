@@ -87,7 +87,4 @@ enum BLAS {
         }
         return true
     }
-
-    /// OpenBLAS's build description (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH …").
-    static var configuration: String { String(cString: openblas_get_config()) }
 }

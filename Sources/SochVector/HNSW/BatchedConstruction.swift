@@ -52,8 +52,6 @@ struct BatchedConstruction<K: DistanceKernel> {
     /// Sets up to this size are searched whole (one cluster).
     static var wholeSetLimit: Int { 4096 }
 
-    var walker: GraphWalker<K> { GraphWalker<K>(layout: g, dimension: dimension, locks: nil) }
-
     /// Links level 0 over every node.
     func buildLevelZero() throws {
         try buildLevel(Array(0..<UInt32(g.count)), level: 0, capacity: 2 * m)

@@ -105,7 +105,8 @@ final class OwnedSections {
         tombstones.base.update(from: source.tombstones, count: (n + 63) / 64)
     }
 
-    func byteCount(count n: Int, upperLength: Int) -> Int {
+    /// Bytes allocated for all sections.
+    var byteCount: Int {
         vectors.capacity * 4 + level0.capacity * 4 + levels.capacity + upperOffsets.capacity * 4
             + upperLinks.capacity * 4 + externalIDs.capacity * 8 + tombstones.capacity * 8
     }

@@ -112,7 +112,7 @@ public final class HNSWIndex: @unchecked Sendable {
                 entryPoint: layout.count > 0 ? layout.externalIDs[Int(entryPoint)] : nil,
                 maxLevel: max(maxLevel, 0), levelHistogram: histogram,
                 fileSizeBytes: fileSizeBytes.load(ordering: .relaxed) >= 0 ? fileSizeBytes.load(ordering: .relaxed) : nil, formatVersion: Int(HNSWFileFormat.version),
-                memoryBytes: mapping?.size ?? owned?.byteCount(count: layout.count, upperLength: layout.upperLength) ?? 0)
+                memoryBytes: mapping?.size ?? owned?.byteCount ?? 0)
         }
     }
 
