@@ -134,17 +134,22 @@ extension BatchedConstruction {
                 }
                 union.sort { ($0.distance, $0.id) < ($1.distance, $1.id) }
                 guard let (block, cap) = g.linkBlock(nodes[pos], level: level) else { return }
-                union.withUnsafeMutableBufferPointer { u in
-                    let out = UnsafeMutablePointer<Candidate>.allocate(capacity: capacity)
-                    defer { out.deallocate() }
-                    // As in HNSW insertion: reverse links are simply added while
-                    // the list has room; only an overflowing list is re-pruned.
-                    let kept = u.count <= capacity
-                        ? { out.update(from: u.baseAddress!, count: u.count); return u.count }()
-                        : min(select(u.baseAddress!, count: u.count, m: capacity, into: out), cap)
-                    for i in 0..<kept { block[1 + i] = out[i].id }
-                    block[0] = UInt32(kept)
+                // As in HNSW insertion: reverse links are simply added while
+                // the list has room; only an overflowing list is re-pruned
+                // (the heuristic's picks are copied to the front of `union`).
+                var kept = union.count
+                if kept > capacity {
+                    kept = withUnsafeTemporaryAllocation(of: Candidate.self, capacity: capacity) { out in
+                        let k = union.withUnsafeMutableBufferPointer {
+                            select($0.baseAddress!, count: $0.count, m: capacity, into: out.baseAddress!)
+                        }
+                        for i in 0..<k { union[i] = out[i] }
+                        return k
+                    }
                 }
+                kept = min(kept, cap)
+                for i in 0..<kept { block[1 + i] = union[i].id }
+                block[0] = UInt32(kept)
             }
         }
     }

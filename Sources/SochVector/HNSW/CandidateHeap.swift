@@ -34,15 +34,8 @@ struct CandidateHeap {
     @inline(__always)
     mutating func push(_ distance: Float, _ id: UInt32) {
         if count == capacity { grow() }
-        var i = count
+        maxHeapSiftUp(items, from: count, Candidate(distance: distance, id: id))
         count &+= 1
-        while i > 0 {
-            let parent = (i &- 1) >> 1
-            if items[parent].distance >= distance { break }
-            items[i] = items[parent]
-            i = parent
-        }
-        items[i] = Candidate(distance: distance, id: id)
     }
 
     @inline(__always) @discardableResult
@@ -61,17 +54,7 @@ struct CandidateHeap {
 
     @inline(__always)
     mutating func siftDown(_ x: Candidate) {
-        var i = 0
-        let n = count
-        while true {
-            var child = 2 &* i &+ 1
-            if child >= n { break }
-            if child &+ 1 < n && items[child &+ 1].distance > items[child].distance { child &+= 1 }
-            if items[child].distance <= x.distance { break }
-            items[i] = items[child]
-            i = child
-        }
-        items[i] = x
+        maxHeapSiftDown(items, count: count, x)
     }
 
     mutating func grow() {
@@ -94,4 +77,35 @@ struct CandidateHeap {
         }
         return n
     }
+}
+
+/// Places `x` in the max-heap `heap[0..<slot+1]` whose free slot is `slot`,
+/// moving larger-distance ancestors down. Shared by ``CandidateHeap`` and
+/// ``CandidateLists``.
+@inline(__always)
+func maxHeapSiftUp(_ heap: UnsafeMutablePointer<Candidate>, from slot: Int, _ x: Candidate) {
+    var i = slot
+    while i > 0 {
+        let parent = (i &- 1) >> 1
+        if heap[parent].distance >= x.distance { break }
+        heap[i] = heap[parent]
+        i = parent
+    }
+    heap[i] = x
+}
+
+/// Puts `x` at the root of the max-heap `heap[0..<count]` (replacing the
+/// root) and sifts it down to its place.
+@inline(__always)
+func maxHeapSiftDown(_ heap: UnsafeMutablePointer<Candidate>, count n: Int, _ x: Candidate) {
+    var i = 0
+    while true {
+        var child = 2 &* i &+ 1
+        if child >= n { break }
+        if child &+ 1 < n && heap[child &+ 1].distance > heap[child].distance { child &+= 1 }
+        if heap[child].distance <= x.distance { break }
+        heap[i] = heap[child]
+        i = child
+    }
+    heap[i] = x
 }

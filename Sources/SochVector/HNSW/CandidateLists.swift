@@ -30,26 +30,10 @@ struct CandidateLists {
         let heap = items + node * capacity
         let n = Int(counts[node])
         if n < capacity {
-            var i = n
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if heap[parent].distance >= distance { break }
-                heap[i] = heap[parent]
-                i = parent
-            }
-            heap[i] = Candidate(distance: distance, id: id)
+            maxHeapSiftUp(heap, from: n, Candidate(distance: distance, id: id))
             counts[node] = Int32(n + 1)
         } else if distance < heap[0].distance {
-            var i = 0
-            while true {
-                var child = 2 * i + 1
-                if child >= n { break }
-                if child + 1 < n && heap[child + 1].distance > heap[child].distance { child += 1 }
-                if heap[child].distance <= distance { break }
-                heap[i] = heap[child]
-                i = child
-            }
-            heap[i] = Candidate(distance: distance, id: id)
+            maxHeapSiftDown(heap, count: n, Candidate(distance: distance, id: id))
         }
     }
 

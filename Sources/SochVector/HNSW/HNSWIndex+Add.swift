@@ -197,20 +197,25 @@ extension HNSWIndex {
         // node for the heuristic (it costs about as much as three probes).
         let units = total * construction.probes + 3 * total
         let report = progress.map { p in WorkProgress(total: units, vectors: total) { done, all in p(done, all) } }
+        if metric == .l2 {
+            try runBatched(L2Kernel.self, workers: workers, progress: report)
+        } else {
+            try runBatched(DotKernel.self, workers: workers, progress: report)
+        }
+    }
+
+    private func runBatched<K: DistanceKernel>(_: K.Type, workers: Int, progress: WorkProgress?) throws {
+        let total = layout.count
+        // ‖v‖² per node: only L2 takes distances through norms.
         let norms = UnsafeMutablePointer<Float>.allocate(capacity: max(total, 1))
         defer { norms.deallocate() }
-        for i in 0..<total { norms[i] = dotSIMD(layout.vector(UInt32(i), dimension), layout.vector(UInt32(i), dimension), dimension) }
         if metric == .l2 {
-            try BatchedConstruction<L2Kernel>(
-                g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
-                locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
-                probes: construction.probes, norms: norms, alpha: construction.alpha, progress: report).buildLevelZero()
-        } else {
-            try BatchedConstruction<DotKernel>(
-                g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
-                locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
-                probes: construction.probes, norms: norms, alpha: construction.alpha, progress: report).buildLevelZero()
+            for i in 0..<total { norms[i] = dotSIMD(layout.vector(UInt32(i), dimension), layout.vector(UInt32(i), dimension), dimension) }
         }
+        try BatchedConstruction<K>(
+            g: layout, dimension: dimension, metric: metric, m: parameters.m, workers: workers,
+            locks: nodeLocks.base, seed: parameters.seed, candidates: construction.candidates(m: parameters.m),
+            probes: construction.probes, norms: norms, alpha: construction.alpha, progress: progress).buildLevelZero()
     }
 
     /// Inserts one node whose sections are filled in. Safe to call from
