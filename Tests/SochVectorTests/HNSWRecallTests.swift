@@ -1,4 +1,5 @@
 import Testing
+import Synchronization
 @testable import SochVector
 
 /// Recall and result-order checks against exact (flat BLAS) search.
@@ -98,6 +99,20 @@ struct HNSWRecallTests {
             let reachable = seen.filter { $0 }.count
             #expect(reachable == 6_000, "\(method): \(reachable) of 6000 reachable at level 0")
         }
+    }
+
+    @Test(arguments: [ConstructionMethod.batched, .incremental])
+    func progressRisesToTheTotal(construction: ConstructionMethod) throws {
+        let calls = Mutex<[Int]>([])
+        _ = try HNSWIndex.build(Self.base.rows(0..<12_000), parameters: HNSWParameters(m: 8, efConstruction: 40),
+                                threads: 2, construction: construction) { done, total in
+            #expect(total == 12_000)
+            calls.withLock { $0.append(done) }
+        }
+        let seen = calls.withLock { $0 }
+        #expect(seen.count >= 5, "\(seen.count) progress calls")
+        #expect(seen.max() == 12_000)
+        #expect(seen.allSatisfy { $0 >= 0 && $0 <= 12_000 })
     }
 
     @Test func incrementalAddsMatchOneBuild() throws {
