@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "SochDB", targets: ["SochDB"]),
         .executable(name: "sochdb-bulk", targets: ["sochdb-bulk"]),
         .executable(name: "sochdb-bench", targets: ["sochdb-bench"]),
+        .executable(name: "sochdb", targets: ["sochdb"]),
+        .executable(name: "sochdb-stress", targets: ["sochdb-stress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,14 +45,35 @@ let package = Package(
             swiftSettings: hotSettings
         ),
         .target(
+            name: "SochStorage",
+            dependencies: ["CSochSupport"],
+            swiftSettings: hotSettings
+        ),
+        .target(
             name: "SochDB",
-            dependencies: ["SochVector"],
+            dependencies: ["SochVector", "SochStorage"],
             swiftSettings: nativeFlags
         ),
         .executableTarget(
             name: "sochdb-bulk",
             dependencies: [
                 "SochDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        .executableTarget(
+            name: "sochdb",
+            dependencies: [
+                "SochDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        .executableTarget(
+            name: "sochdb-stress",
+            dependencies: [
+                "SochStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeFlags
@@ -65,6 +88,7 @@ let package = Package(
             swiftSettings: nativeFlags
         ),
         .testTarget(name: "SochVectorTests", dependencies: ["SochVector"], swiftSettings: nativeFlags),
+        .testTarget(name: "SochStorageTests", dependencies: ["SochStorage"], swiftSettings: nativeFlags),
         .testTarget(name: "SochDBTests", dependencies: ["SochDB"], swiftSettings: nativeFlags),
     ]
 )
