@@ -1,4 +1,7 @@
 // SochDB: the public Swift API. The vector engine's types (HNSWIndex,
 // FlatIndex, VectorMatrix, VectorFile, Metric, SochVectorError, …) are
-// re-exported, so `import SochDB` is all an application needs.
+// re-exported, and so are the storage engine's (StorageEngine, WriteBatch,
+// Snapshot, ScanCursor, StorageError, …), so `import SochDB` is all an
+// application needs.
 @_exported import SochVector
+@_exported import SochStorage

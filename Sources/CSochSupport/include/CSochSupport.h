@@ -28,6 +28,13 @@ static inline void soch_spin_unlock(uint8_t *lock) {
     __atomic_store_n(lock, (uint8_t)0, __ATOMIC_RELEASE);
 }
 
+/// Acquire load of a pointer slot (the memtable skip list's next links: a
+/// reader that sees a node also sees the node's contents).
+static inline void *soch_load_acquire(void *const *slot) { return __atomic_load_n(slot, __ATOMIC_ACQUIRE); }
+
+/// Release store of a pointer slot: publishes a fully initialised node.
+static inline void soch_store_release(void **slot, void *value) { __atomic_store_n(slot, value, __ATOMIC_RELEASE); }
+
 /// 1 if the CPU (and OS) support AVX-512 F, BW, DQ and VL.
 static inline int soch_cpu_has_avx512(void) {
 #if defined(__x86_64__)

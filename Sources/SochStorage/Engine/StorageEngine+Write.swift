@@ -1,0 +1,226 @@
+/// One queued commit, or a control request that needs the WAL to itself.
+final class PendingWrite {
+    enum Request { case batch(WriteBatch), switchMemtable, sync }
+    var request: Request
+    var done = false
+    var result: Result<SequenceNumber, StorageError> = .success(0)
+
+    init(_ request: Request) { self.request = request }
+
+    var batch: WriteBatch? { if case .batch(let b) = request { return b }; return nil }
+}
+
+extension StorageEngine {
+    /// Largest group a leader commits at once (bytes of batch encodings).
+    static let maxGroupBytes = 1 << 20
+    /// Minimum time between WAL syncs in sync mode `normal`.
+    static let normalSyncInterval = 0.1
+
+    /// Commits `batch` atomically and returns its LSN (the sequence of its
+    /// last entry). Durable on return as far as the sync mode promises. An
+    /// empty batch writes nothing and returns the latest LSN.
+    ///
+    /// A batch that fails with an I/O error may or may not be present after
+    /// the database is reopened; the engine refuses further writes until then.
+    @discardableResult
+    public func write(_ batch: WriteBatch) throws -> SequenceNumber {
+        try batch.validate()
+        if batch.isEmpty { return latestSequence }
+        return try submit(PendingWrite(.batch(batch)))
+    }
+
+    @discardableResult
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws -> SequenceNumber {
+        var b = WriteBatch(); b.put(key, value)
+        return try write(b)
+    }
+
+    @discardableResult
+    public func delete(_ key: [UInt8]) throws -> SequenceNumber {
+        var b = WriteBatch(); b.delete(key)
+        return try write(b)
+    }
+
+    /// Queues `w`; the first writer in line leads and commits a group.
+    func submit(_ w: PendingWrite) throws -> SequenceNumber {
+        mutex.lock()
+        do { try checkUsable() } catch { mutex.unlock(); throw error }
+        writers.append(w)
+        while !w.done && writers.first !== w { mutex.wait() }
+        if w.done {
+            mutex.unlock()
+            return try w.result.get()
+        }
+        let group: [PendingWrite]
+        do {
+            group = try leadGroup(w)
+        } catch let error as StorageError {
+            finish([w], .failure(error))
+            mutex.unlock()
+            throw error
+        }
+        mutex.unlock()
+        let outcome = commit(group)
+        mutex.lock()
+        finish(group, outcome)
+        mutex.unlock()
+        return try w.result.get()
+    }
+
+    /// As leader (holding `mutex`): makes room, picks the group, numbers its batches.
+    private func leadGroup(_ leader: PendingWrite) throws -> [PendingWrite] {
+        switch leader.request {
+        case .sync: return [leader]
+        case .switchMemtable:
+            try makeRoomForWrite(force: true)
+            leader.result = .success(lastAllocated)
+            return [leader]
+        case .batch: try makeRoomForWrite(force: false)
+        }
+        var group: [PendingWrite] = []
+        var bytes = 0
+        for w in writers {
+            guard var b = w.batch, group.isEmpty || bytes + b.byteSize <= Self.maxGroupBytes else { break }
+            b.sequence = lastAllocated + 1
+            lastAllocated += UInt64(b.count)
+            bytes += b.byteSize
+            w.request = .batch(b)
+            w.result = .success(lastAllocated)
+            group.append(w)
+        }
+        return group
+    }
+
+    /// Writes the group to the WAL (one write, at most one sync) and the
+    /// memtable, without `mutex`: only the leader is here.
+    private func commit(_ group: [PendingWrite]) -> Result<SequenceNumber, StorageError> {
+        do {
+            if case .sync = group[0].request {
+                if walDirty { try syncWAL() }
+                return .success(0)
+            }
+            if case .switchMemtable = group[0].request { return group[0].result }
+            let table = mutex.withLock { mem }
+            var userBytes = 0
+            for w in group {
+                let rep = w.batch!.representation
+                try wal.append(rep)
+                userBytes += rep.count - WriteBatch.headerSize
+            }
+            try wal.flush()
+            currentWALBytes.store(wal.size, ordering: .relaxed)
+            walDirty = true
+            if options.syncMode == .full
+                || (options.syncMode == .normal && monotonicSeconds() - lastSyncTime >= Self.normalSyncInterval) {
+                try syncWAL()
+            }
+            for w in group { try table.add(w.batch!) }
+            counters.userBytesWritten.add(userBytes)
+            counters.batchesCommitted.add(group.count)
+            return .success(0)
+        } catch let error as StorageError {
+            return .failure(error)
+        } catch {
+            return .failure(.io(path: path, operation: "commit", errno: 5))
+        }
+    }
+
+    func syncWAL() throws {
+        try wal.sync()
+        walDirty = false
+        lastSyncTime = monotonicSeconds()
+    }
+
+    /// Publishes the group's results (holding `mutex`) and wakes the queue.
+    private func finish(_ group: [PendingWrite], _ outcome: Result<SequenceNumber, StorageError>) {
+        switch outcome {
+        case .failure(let error):
+            // Whatever failed, the WAL or memtable may be half-written: stop
+            // accepting writes until a reopen recovers from the log (LevelDB's bg_error).
+            backgroundError = backgroundError ?? error
+            for w in group { w.result = .failure(error) }
+        case .success:
+            if let last = group.last, last.batch != nil, case .success(let lsn) = last.result {
+                visibleSequence.store(lsn, ordering: .releasing)
+            }
+        }
+        for w in group { w.done = true }
+        writers.removeFirst(group.count)
+        mutex.broadcast()
+    }
+
+    /// Makes sure `mem` has room (holding `mutex`): slows writes down when
+    /// level 0 fills, waits while the previous memtable is still being
+    /// flushed, and switches to a new memtable and WAL segment when full
+    /// (or when `force`d by a checkpoint and `mem` is not empty).
+    func makeRoomForWrite(force: Bool) throws {
+        var mayDelay = !force
+        var force = force
+        while true {
+            try checkUsableForLeader()
+            let l0 = current.levels[0].count
+            if mayDelay && options.backgroundWork && l0 >= (options.l0CompactionTrigger + options.l0StopTrigger) / 2 {
+                mayDelay = false
+                mutex.unlock(); usleepSeconds(0.001); mutex.lock()
+            } else if force ? mem.isEmpty : mem.approximateBytes < options.memtableSizeBytes {
+                return
+            } else if imm != nil {
+                if options.backgroundWork { mutex.wait() } else {
+                    mutex.unlock(); defer { mutex.lock() }
+                    try flushImmutable()
+                }
+            } else if options.backgroundWork && l0 >= options.l0StopTrigger {
+                mutex.wait()
+            } else {
+                try switchMemtable()
+                force = false
+            }
+        }
+    }
+
+    private func checkUsableForLeader() throws {
+        if let e = backgroundError { throw StorageError.closed("an earlier write failed (\(e)); reopen the database") }
+    }
+
+    /// Starts a new WAL segment and memtable; the old memtable becomes `imm`
+    /// (holding `mutex`, as leader). The old segment is synced first, so a
+    /// torn tail can only ever be in the newest segment.
+    private func switchMemtable() throws {
+        let number = nextFileNumber
+        try wal.sync()
+        let next = try WALWriter(fileSystem: fs, path: logPath(number), counters: counters)
+        try fs.syncDirectory(path)
+        try wal.close()
+        nextFileNumber += 1
+        closedLogSizes[memLogNumber] = wal.size
+        wal = next
+        currentWALBytes.store(wal.size, ordering: .relaxed)
+        walDirty = false
+        lastSyncTime = monotonicSeconds()
+        imm = mem
+        mem = Memtable()
+        memLogNumber = number
+        mutex.broadcast()
+    }
+
+    /// Sync mode `normal`: every 100 ms, sync the WAL if a commit left it dirty.
+    func syncLoop() {
+        while true {
+            let stop: Bool = mutex.withLock {
+                if !stopping { mutex.wait(seconds: Self.normalSyncInterval) }
+                return stopping
+            }
+            if stop { return }
+            _ = try? submit(PendingWrite(.sync))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@inline(__always)
+func usleepSeconds(_ s: Double) { usleep(useconds_t(s * 1e6)) }
