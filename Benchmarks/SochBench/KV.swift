@@ -106,6 +106,7 @@ struct KV: ParsableCommand {
         report.set("misses", misses)
         report.set("warmup_seconds", warm)
         report.set("warmup_wrong_values", wrong)
+        report.fields["statistics_after_cached_reads"] = Self.summary(engine.statistics())
         try engine.close()
         return loadedBytes
     }
@@ -129,6 +130,7 @@ struct KV: ParsableCommand {
         try scanFull(engine, report)
         report.set("storage_read_bytes", KVEnvironment.storageReadBytes() - io2)
         try scanShort(engine, w, report)
+        report.fields["statistics_after_scans"] = Self.summary(engine.statistics())
         try engine.close()
 
         // The sync mode is an open-time option: SQLite switches PRAGMA
@@ -151,6 +153,13 @@ struct KV: ParsableCommand {
         report.set("p99_us", KVWorkload.percentile(sorted: latencies, 0.99))
         report.set("max_us", latencies.last ?? 0)
         try engine.close()
+    }
+
+    /// The engine's shape and cache counters, for reading the rows (not timed).
+    private static func summary(_ s: StorageStatistics) -> [String: Any] {
+        ["tables_per_level": s.tablesPerLevel, "bytes_per_level": s.bytesPerLevel.map { Int($0) },
+         "flushes": Int(s.flushes), "compactions": Int(s.compactions), "write_amplification": s.writeAmplification,
+         "cache_hits": Int(s.cacheHits), "cache_misses": Int(s.cacheMisses), "bytes_read": Int(s.bytesRead)]
     }
 
     private func randomGets(_ engine: StorageEngine, _ w: KVWorkload, count: Int, stream: UInt64) throws -> (misses: Int, seconds: Double) {

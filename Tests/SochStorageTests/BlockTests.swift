@@ -152,6 +152,20 @@ final class BlockTests: XCTestCase {
         XCTAssertLessThan(bytes.count, 4 * 112 + 60 * 12 + 5 * 4 + 1)
     }
 
+    /// The worked example of docs/formats/sstable.md, byte for byte.
+    func testGoldenLayout() throws {
+        var builder = BlockBuilder()
+        builder.add(InternalKey.make(Array("apple".utf8), 5, .value), Array("red".utf8))
+        builder.add(InternalKey.make(Array("apply".utf8), 3, .value), [])
+        let expected: [UInt8] = [
+            0x00, 0x0D, 0x03, 0x61, 0x70, 0x70, 0x6C, 0x65, 0x01, 0x05, 0, 0, 0, 0, 0, 0, 0x72, 0x65, 0x64,
+            0x04, 0x09, 0x00, 0x79, 0x01, 0x03, 0, 0, 0, 0, 0, 0,
+            0x00, 0x00, 0x00, 0x00,
+            0x01, 0x00, 0x00, 0x00,
+        ]
+        XCTAssertEqual(builder.finish(), expected)
+    }
+
     // MARK: - Malformed blocks
 
     func testMalformedBlocksThrowCorruption() throws {

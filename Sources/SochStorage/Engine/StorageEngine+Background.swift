@@ -82,7 +82,8 @@ extension StorageEngine {
             mutex.broadcast()
             return old
         }
-        for table in removed { table.markObsolete() }
+        let kept = Set(added.map { $0.table.number })
+        for table in removed where !kept.contains(table.number) { table.markObsolete() }
         for n in obsoleteLogs { try? fs.remove(logPath(n)) }
     }
 
@@ -118,6 +119,7 @@ extension StorageEngine {
     /// key order inside each table, that each table's keys lie in the range
     /// the manifest records, and that levels 1… do not overlap. Throws the
     /// first damage found as a corruption error naming the file.
+    @discardableResult
     public func verify() throws -> VerifyReport {
         let version = mutex.withLock { current }
         var report = VerifyReport(tables: 0, entries: 0, bytes: 0)

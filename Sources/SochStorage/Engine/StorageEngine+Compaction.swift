@@ -6,7 +6,10 @@ extension StorageEngine {
     struct CompactionPlan {
         var level: Int
         var inputs: [TableFile]       // from `level`
-        var below: [TableFile]        // overlapping tables of `level + 1`
+        var below: [TableFile]        // overlapping tables of `outputLevel` (none when it is `level`)
+
+        /// The next level; the bottom level compacts into itself.
+        var outputLevel: Int { min(level + 1, Manifest.maxLevels - 1) }
     }
 
     func maxBytes(level: Int) -> Double {
@@ -35,17 +38,15 @@ extension StorageEngine {
         return true
     }
 
-    /// Compacts every level into the next until all data sits in the deepest
-    /// level that holds any, dropping every shadowed version and tombstone no
-    /// snapshot needs (tests, `sochdb compact`).
+    /// Compacts every level into the next, then rewrites the bottom level,
+    /// so all data ends in the deepest level with every shadowed version and
+    /// tombstone no snapshot needs dropped (tests, `sochdb compact`).
     public func compactAll() throws {
         try flushMemtable()
         workLock.lock(); defer { workLock.unlock() }
-        for level in 0..<(Manifest.maxLevels - 1) {
+        for level in 0..<Manifest.maxLevels {
             let version = mutex.withLock { current }
             guard !version.levels[level].isEmpty else { continue }
-            let deeper = version.levels[(level + 1)...].contains { !$0.isEmpty }
-            if !deeper && level > 0 && version.levels[level].count == 1 && version.levels[level][0].meta.deletions == 0 { break }
             try run(plan(version, level: level, all: true))
         }
     }
@@ -63,25 +64,21 @@ extension StorageEngine {
         }
         let smallest = inputs.map(\.smallestUserKey).min { compareBytes($0, $1) < 0 }!
         let largest = inputs.map(\.largestUserKey).max { compareBytes($0, $1) < 0 }!
-        return CompactionPlan(level: level, inputs: inputs,
-                              below: version.overlapping(level: level + 1, smallest, largest))
+        let below = level + 1 < Manifest.maxLevels ? version.overlapping(level: level + 1, smallest, largest) : []
+        return CompactionPlan(level: level, inputs: inputs, below: below)
     }
 
     func run(_ plan: CompactionPlan) throws {
-        if plan.level > 0, plan.inputs.count == 1, plan.below.isEmpty {
+        if plan.level > 0, plan.level < plan.outputLevel, plan.inputs.count == 1, plan.below.isEmpty {
+            // A trivial move: the same file (and TableFile) on the next level.
             compactPointer[plan.level] = plan.inputs[0].meta.largest
-            try install(removed: plan.inputs, added: [(plan.level + 1, try reopen(plan.inputs[0]))])
+            try install(removed: plan.inputs, added: [(plan.outputLevel, plan.inputs[0])])
             return
         }
         let outputs = try merge(plan)
         if let last = plan.inputs.last, plan.level > 0 { compactPointer[plan.level] = last.meta.largest }
-        try install(removed: plan.inputs + plan.below, added: outputs.map { (plan.level + 1, $0) })
+        try install(removed: plan.inputs + plan.below, added: outputs.map { (plan.outputLevel, $0) })
         counters.compactions.add(1)
-    }
-
-    /// The same table file under a new level (a trivial move keeps the file).
-    private func reopen(_ table: TableFile) throws -> TableFile {
-        TableFile(meta: table.meta, reader: table.reader, path: table.path, fileSystem: fs, cache: cache)
     }
 
     /// Merges the plan's tables into new tables for `level + 1`, cut at the
@@ -120,7 +117,7 @@ extension StorageEngine {
                 if newerSequence <= oldestSnapshot {
                     drop = true   // a newer version of this key is visible to every reader
                 } else if InternalKey.kind(key) == .deletion, seq <= oldestSnapshot,
-                          isBaseLevel(for: user, below: plan.level + 1, in: version) {
+                          isBaseLevel(for: user, below: plan.outputLevel, in: version) {
                     drop = true
                 }
                 newerSequence = seq
