@@ -59,7 +59,7 @@ final class BlockCacheTests: XCTestCase {
 
         let counters = EngineCounters()
         let none = BlockCache(capacityBytes: 0, counters: counters)
-        none.insert(fileNumber: 1, offset: 0, block: a, charge: 1)
+        none.insert(fileNumber: 1, offset: 0, block: a, charge: 0)
         XCTAssertNil(none.lookup(fileNumber: 1, offset: 0))
         XCTAssertEqual(none.usage, 0)
         XCTAssertEqual(counters.cacheMisses.value, 1)

@@ -32,6 +32,17 @@ struct StorageEngineTests {
         try engine.close()
     }
 
+    @Test func droppingAnEngineWithoutCloseClosesIt() throws {
+        let dir = makeTemporaryDirectory(); defer { removeTree(dir) }
+        do {
+            let engine = try StorageEngine.open(path: dir, options: tinyOptions())
+            for i in 0..<3_000 { try engine.put(b("k\(i)"), b(String(repeating: "v", count: 30))) }
+        }   // deinit: joins the background threads, syncs, unlocks
+        let engine = try StorageEngine.open(path: dir)
+        #expect(try engine.all().count == 3_000)
+        try engine.close()
+    }
+
     @Test func atomicBatchGetsConsecutiveSequencesAndOneLSN() throws {
         let dir = makeTemporaryDirectory(); defer { removeTree(dir) }
         let engine = try StorageEngine.open(path: dir)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The key-value storage engine: an LSM tree with a write-ahead log, a
 /// memtable, leveled SSTables, background flush and compaction, an LRU block
 /// cache, checkpoints and statistics (LevelDB's design; docs/storage.md).
@@ -10,78 +8,20 @@ import Synchronization
 /// sequence, or an explicit ``Snapshot``.
 ///
 /// Thread-safety: all methods may be called from any thread at once. Writers
-/// queue and the first in line commits the whole queue with one WAL write and
-/// (sync mode `full`) one fsync — group commit. Readers take no lock beyond
-/// copying three references. One background thread flushes memtables and
-/// compacts; in sync mode `normal` another syncs the WAL every 100 ms.
+/// queue, and the first in line commits the whole queue with one WAL write
+/// and (sync mode `full`) one fsync: group commit. Readers take no lock
+/// beyond copying three references. One background thread flushes memtables
+/// and compacts; in sync mode `normal` another syncs the WAL every 100 ms.
 ///
-/// Lifetime: ``close()`` (idempotent, also run by deinit) waits for queued
-/// writes, stops the background threads, syncs the WAL and releases the
-/// directory's lock file.
+/// Lifetime: ``close()`` (idempotent; run by deinit when the last reference
+/// goes) waits for queued writes, stops the background threads, syncs the
+/// WAL and releases the directory's lock file.
 public final class StorageEngine: @unchecked Sendable {
-    public let path: String
-    let options: StorageOptions
-    let fs: FileSystem
-    let counters: EngineCounters
-    let cache: BlockCache?
-    private var lockFile: FileLock?
+    let core: EngineCore
 
-    /// Guards every field marked so, and is the condition writers, the
-    /// background thread and checkpoints wait on.
-    let mutex = ConditionLock()
-    var mem: Memtable                                  // guarded by mutex
-    var imm: Memtable? = nil                           // guarded by mutex
-    /// First WAL segment holding entries of `mem` (older ones hold only `imm`'s or flushed ones).
-    var memLogNumber: UInt64                           // guarded by mutex
-    var current: Version                               // guarded by mutex
-    var manifest: Manifest                             // guarded by mutex (changed under workLock too)
-    var nextFileNumber: UInt64                         // guarded by mutex
-    var writers: [PendingWrite] = []                   // guarded by mutex
-    var backgroundError: StorageError? = nil           // guarded by mutex
-    var isClosed = false                               // guarded by mutex
-    var stopping = false                               // guarded by mutex
-    var snapshots: [SequenceNumber: Int] = [:]         // guarded by mutex
-    var compactPointer: [[UInt8]] = Array(repeating: [], count: Manifest.maxLevels) // guarded by workLock
-    /// Sizes of closed WAL segments still live, by number.
-    var closedLogSizes: [UInt64: UInt64] = [:]         // guarded by mutex
-    var lastCheckpointLSN: SequenceNumber              // guarded by mutex
+    private init(core: EngineCore) { self.core = core }
 
-    /// The WAL segment being appended to; used only by the commit leader
-    /// (or by open/close when no writer can run).
-    var wal: WALWriter
-    /// Sequences handed out to batches; the leader advances it.
-    var lastAllocated: SequenceNumber                  // guarded by being the leader
-    var lastSyncTime = monotonicSeconds()              // guarded by being the leader
-    var walDirty = false                               // guarded by being the leader
-    /// Size of the segment being appended to (the leader stores it after each write).
-    let currentWALBytes = Atomic<UInt64>(0)
-    /// The newest committed sequence visible to readers.
-    let visibleSequence = Atomic<UInt64>(0)
-
-    /// Serialises flushes, compactions and manifest writes (whoever runs them:
-    /// the background thread, a checkpoint, a test).
-    let workLock = ConditionLock()
-    private var backgroundThread: BackgroundThread? = nil
-    private var syncThread: BackgroundThread? = nil
-
-    init(path: String, options: StorageOptions, lock: FileLock, recovered: Recovered) {
-        self.path = path
-        self.options = options
-        self.fs = options.fileSystem
-        self.lockFile = lock
-        self.cache = recovered.cache
-        self.counters = recovered.counters
-        self.mem = Memtable()
-        self.memLogNumber = recovered.manifest.logNumber
-        self.current = recovered.version
-        self.manifest = recovered.manifest
-        self.nextFileNumber = recovered.manifest.nextFileNumber
-        self.lastCheckpointLSN = recovered.manifest.lastCheckpointLSN
-        self.wal = recovered.wal
-        self.lastAllocated = recovered.manifest.lastSequence
-        self.visibleSequence.store(recovered.manifest.lastSequence, ordering: .releasing)
-        currentWALBytes.store(recovered.wal.size, ordering: .relaxed)
-    }
+    deinit { try? core.close() }
 
     /// Opens (creating if missing) the database in directory `path`.
     ///
@@ -92,60 +32,67 @@ public final class StorageEngine: @unchecked Sendable {
     /// for a WAL damaged before its end (unless `walRecovery` is `.salvage`),
     /// and corruption errors for a damaged manifest or table.
     public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> StorageEngine {
-        try options.validate()
-        let fs = options.fileSystem
-        try fs.createDirectory(path)
-        let lock = try fs.lockFile(Path.join(path, DatabaseFile.lock.name))
-        let recovered = try Recovery(path: path, options: options).run()
-        let engine = StorageEngine(path: path, options: options, lock: lock, recovered: recovered)
-        engine.startBackgroundThreads()
-        return engine
+        StorageEngine(core: try EngineCore.open(path: path, options: options))
     }
 
-    deinit {
-        try? close()
-    }
-
-    /// Waits for queued writes, stops background work, syncs the WAL and
-    /// releases the lock. Idempotent. A background error is reported here
-    /// once more if one stopped the engine.
-    public func close() throws {
-        mutex.lock()
-        if isClosed { mutex.unlock(); return }
-        isClosed = true
-        while !writers.isEmpty { mutex.wait() }
-        stopping = true
-        mutex.broadcast()
-        mutex.unlock()
-        backgroundThread?.join(); backgroundThread = nil
-        syncThread?.join(); syncThread = nil
-        defer { lockFile?.unlock(); lockFile = nil }
-        let failure = mutex.withLock { backgroundError }
-        if failure == nil && walDirty {
-            try wal.sync()
-            walDirty = false
-        }
-        try wal.close()
-    }
-
-    private func startBackgroundThreads() {
-        if options.backgroundWork {
-            backgroundThread = BackgroundThread { [unowned self] in self.backgroundLoop() }
-        }
-        if options.syncMode == .normal {
-            syncThread = BackgroundThread { [unowned self] in self.syncLoop() }
-        }
-    }
+    public var path: String { core.path }
 
     /// The newest committed LSN.
-    public var latestSequence: SequenceNumber { visibleSequence.load(ordering: .acquiring) }
+    public var latestSequence: SequenceNumber { core.latestSequence }
 
-    func tablePath(_ number: UInt64) -> String { Path.join(path, DatabaseFile.table(number).name) }
-    func logPath(_ number: UInt64) -> String { Path.join(path, DatabaseFile.log(number).name) }
+    /// Waits for queued writes, stops background work, syncs the WAL and
+    /// releases the lock. Idempotent.
+    public func close() throws { try core.close() }
 
-    /// Throws if the engine is closed or stopped by a background failure. Caller holds `mutex`.
-    func checkUsable() throws {
-        if let e = backgroundError { throw StorageError.closed("an earlier write failed (\(e)); reopen the database") }
-        if isClosed { throw StorageError.closed("the database is closed") }
+    /// Commits `batch` atomically and returns its LSN (the sequence of its
+    /// last entry), durable on return as far as the sync mode promises. An
+    /// empty batch writes nothing and returns the latest LSN. A batch that
+    /// fails with an I/O error may or may not be present after a reopen; the
+    /// engine refuses further writes until then.
+    @discardableResult
+    public func write(_ batch: WriteBatch) throws -> SequenceNumber { try core.write(batch) }
+
+    @discardableResult
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws -> SequenceNumber { try core.put(key, value) }
+
+    @discardableResult
+    public func delete(_ key: [UInt8]) throws -> SequenceNumber { try core.delete(key) }
+
+    /// The value of `key` at `snapshot` (default: the latest commit), or nil.
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        try core.get(key, snapshot: snapshot)
     }
+
+    /// Keys in [`start`, `end`) in order (nil: unbounded) at `snapshot`
+    /// (default: the latest commit), fetched in batches; see ``ScanCursor``.
+    public func scan(from start: [UInt8]? = nil, to end: [UInt8]? = nil, snapshot: Snapshot? = nil) throws -> ScanCursor {
+        try core.scan(from: start, to: end, snapshot: snapshot)
+    }
+
+    /// Every key that starts with `prefix`, in order.
+    public func scan(prefix: [UInt8], snapshot: Snapshot? = nil) throws -> ScanCursor {
+        try core.scan(prefix: prefix, snapshot: snapshot)
+    }
+
+    /// A snapshot at the latest committed LSN; compaction keeps what it sees.
+    public func snapshot() -> Snapshot { core.snapshot() }
+
+    /// Flushes every committed write to a synced table, records the LSN in
+    /// the manifest and deletes the WAL segments it covered; returns that LSN.
+    @discardableResult
+    public func checkpoint() throws -> SequenceNumber { try core.checkpoint() }
+
+    /// Switches and flushes the memtable now.
+    public func flushMemtable() throws { try core.flushMemtable() }
+
+    /// Compacts everything into the deepest level, dropping every overwritten
+    /// version and tombstone no snapshot needs.
+    public func compactAll() throws { try core.compactAll() }
+
+    /// The current statistics (names as in the seed; see ``StorageStatistics``).
+    public func statistics() -> StorageStatistics { core.statistics() }
+
+    /// Reads and checks every table; throws the first damage found.
+    @discardableResult
+    public func verify() throws -> VerifyReport { try core.verify() }
 }

@@ -77,7 +77,7 @@ public enum StatisticValue: Sendable, Equatable {
     }
 }
 
-extension StorageEngine {
+extension EngineCore {
     /// The current statistics. O(tables); takes the engine lock briefly.
     public func statistics() -> StorageStatistics {
         mutex.lock()

@@ -153,7 +153,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     public func remove(_ path: String) throws {
         try checkAlive(path)
         try base.remove(path)
-        _ = lock.withLock { unsyncedCreations.remove(path); syncedSize.removeValue(forKey: path) }
+        lock.withLock { unsyncedCreations.remove(path); syncedSize.removeValue(forKey: path) }
     }
 
     public func rename(_ from: String, to: String) throws {

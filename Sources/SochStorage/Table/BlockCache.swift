@@ -45,10 +45,12 @@ final class BlockCache: @unchecked Sendable {
 
     /// Caches `block` with `charge` bytes (replacing an entry with the same
     /// key), evicting least recently used blocks of its shard to make room.
-    /// A block larger than a shard's budget is not cached. O(1) amortised.
+    /// A block larger than a shard's budget is not cached; a charge below 1
+    /// counts as 1. O(1) amortised.
     func insert(fileNumber: UInt64, offset: UInt64, block: Block, charge: Int) {
         let key = Key(fileNumber: fileNumber, offset: offset)
-        shard(key).state.withLock { $0.insert(key, block, charge: max(charge, 0)) }
+        // Every entry costs at least a byte, so a zero budget holds nothing.
+        shard(key).state.withLock { $0.insert(key, block, charge: max(charge, 1)) }
     }
 
     /// Drops every block of `fileNumber` (a deleted table). O(entries).

@@ -3,10 +3,10 @@
 /// every version it can see. Release it by dropping it (or ``release()``).
 public final class Snapshot: @unchecked Sendable {
     public let sequence: SequenceNumber
-    private weak var engine: StorageEngine?
+    private weak var engine: EngineCore?
     private let released = ManagedFlag()
 
-    init(sequence: SequenceNumber, engine: StorageEngine) {
+    init(sequence: SequenceNumber, engine: EngineCore) {
         self.sequence = sequence; self.engine = engine
     }
 
@@ -18,7 +18,7 @@ public final class Snapshot: @unchecked Sendable {
     deinit { release() }
 }
 
-extension StorageEngine {
+extension EngineCore {
     /// A snapshot at the latest committed LSN.
     public func snapshot() -> Snapshot {
         mutex.withLock {

@@ -2,7 +2,7 @@
 /// holds `l0CompactionTrigger` tables; level n ≥ 1 into n + 1 once it holds
 /// more than `level1MaxBytes × multiplier^(n-1)` bytes. A table with nothing
 /// beneath it to merge with is moved down without being rewritten.
-extension StorageEngine {
+extension EngineCore {
     struct CompactionPlan {
         var level: Int
         var inputs: [TableFile]       // from `level`

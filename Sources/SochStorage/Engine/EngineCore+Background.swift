@@ -1,4 +1,4 @@
-extension StorageEngine {
+extension EngineCore {
     /// The background thread: flush the immutable memtable first, then
     /// compact while some level is over its target; sleep until woken.
     func backgroundLoop() {
@@ -114,7 +114,7 @@ public struct VerifyReport: Sendable, Equatable {
     public var bytes: UInt64
 }
 
-extension StorageEngine {
+extension EngineCore {
     /// Reads every block of every live table, checking every checksum, the
     /// key order inside each table, that each table's keys lie in the range
     /// the manifest records, and that levels 1… do not overlap. Throws the

@@ -10,7 +10,7 @@ final class PendingWrite {
     var batch: WriteBatch? { if case .batch(let b) = request { return b }; return nil }
 }
 
-extension StorageEngine {
+extension EngineCore {
     /// Largest group a leader commits at once (bytes of batch encodings).
     static let maxGroupBytes = 1 << 20
     /// Minimum time between WAL syncs in sync mode `normal`.
