@@ -180,12 +180,13 @@ struct KV: ParsableCommand {
         let t0 = kvNow()
         let cursor = try engine.scan()
         while true {
-            let entries = try cursor.nextBatch(maxEntries: 256)
+            let entries = try cursor.nextPackedBatch(maxEntries: 1024)
             if entries.isEmpty { break }
             for e in entries {
-                if seen > 0 && !previous.lexicographicallyPrecedes(e.key) { orderErrors += 1 }
+                if seen > 0 && !precedes(previous, e.key) { orderErrors += 1 }
                 if e.value.count != valueSize { badValues += 1 }
-                previous = e.key
+                previous.removeAll(keepingCapacity: true)
+                previous.append(contentsOf: e.key)
                 seen += 1
             }
         }
@@ -206,15 +207,26 @@ struct KV: ParsableCommand {
             let cursor = try engine.scan(from: start)
             var got = 0
             while got < scanLength {
-                let entries = try cursor.nextBatch(maxEntries: scanLength - got)
+                let entries = try cursor.nextPackedBatch(maxEntries: scanLength - got)
                 if entries.isEmpty { break }
-                if got == 0 && entries[0].key != start { errors += 1 }
+                if got == 0 && !entries[0].key.elementsEqual(start) { errors += 1 }
                 got += entries.count
             }
             if got != scanLength { errors += 1 }
         }
         report.row("scan_short", ops: shortScans, seconds: kvNow() - t0)
         report.set("errors", errors)
+    }
+}
+
+/// a < b bytewise (memcmp), as the C programs check scan order.
+@inline(__always)
+func precedes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    a.withUnsafeBytes { pa in
+        b.withUnsafeBytes { pb in
+            let c = memcmp(pa.baseAddress!, pb.baseAddress!, min(pa.count, pb.count))
+            return c < 0 || (c == 0 && pa.count < pb.count)
+        }
     }
 }
 

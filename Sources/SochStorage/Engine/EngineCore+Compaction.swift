@@ -89,8 +89,11 @@ extension EngineCore {
     private func merge(_ plan: CompactionPlan) throws -> [TableFile] {
         let oldestSnapshot = mutex.withLock { oldestLiveSnapshot }
         let version = mutex.withLock { current }
-        var children: [InternalIterator] = plan.level == 0 ? plan.inputs.map { $0.reader.makeIterator() } : [LevelIterator(plan.inputs)]
-        children.append(LevelIterator(plan.below))
+        // Compaction reads every block once: it uses cached blocks but does not
+        // push the readers' hot blocks out with its own.
+        var children: [InternalIterator] = plan.level == 0
+            ? plan.inputs.map { $0.reader.makeIterator(fillCache: false) } : [LevelIterator(plan.inputs, fillCache: false)]
+        children.append(LevelIterator(plan.below, fillCache: false))
         let input = MergingIterator(children)
         try input.seekToFirst()
 

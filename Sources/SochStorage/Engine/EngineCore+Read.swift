@@ -50,14 +50,8 @@ extension EngineCore {
         let lookup = InternalKey.lookup(key, at: seq)
         let fromMemtables: [UInt8]?? = key.withUnsafeBytes { user in
             lookup.withUnsafeBytes { lk in
-                for table in [mem, imm] {
-                    guard let table else { continue }
-                    switch table.get(userKey: user, lookupKey: lk) {
-                    case .found(let v): return .some(Array(v))
-                    case .deleted: return .some(nil)
-                    case .absent: continue
-                    }
-                }
+                if let hit = Self.answer(mem.get(userKey: user, lookupKey: lk)) { return hit }
+                if let imm, let hit = Self.answer(imm.get(userKey: user, lookupKey: lk)) { return hit }
                 return nil
             }
         }
@@ -65,6 +59,16 @@ extension EngineCore {
         switch try version.get(userKey: key, lookupKey: lookup) {
         case .found(let v): return v
         case .deleted, .absent: return nil
+        }
+    }
+
+    /// A memtable's verdict: a value, a tombstone (.some(nil)), or nothing (nil).
+    @inline(__always)
+    private static func answer(_ lookup: Memtable.Lookup) -> [UInt8]?? {
+        switch lookup {
+        case .found(let v): return .some(Array(v))
+        case .deleted: return .some(nil)
+        case .absent: return nil
         }
     }
 

@@ -187,10 +187,13 @@ extension EngineCore {
     /// torn tail can only ever be in the newest segment.
     private func switchMemtable() throws {
         let number = nextFileNumber
+        // Sync and close (which trims preallocated space durably) the old
+        // segment before the new one exists: only the newest segment may
+        // ever end in a torn tail.
         try wal.sync()
+        try wal.close()
         let next = try WALWriter(fileSystem: fs, path: logPath(number), counters: counters)
         try fs.syncDirectory(path)
-        try wal.close()
         nextFileNumber += 1
         closedLogSizes[memLogNumber] = wal.size
         wal = next

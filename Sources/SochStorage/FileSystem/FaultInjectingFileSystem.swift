@@ -206,6 +206,11 @@ final class FaultInjectingWritableFile: WritableFile {
     }
 
     func close() throws { try base.close() }
+
+    func preallocate(to totalBytes: UInt64) throws {
+        try owner.checkWrite(path)
+        try base.preallocate(to: totalBytes)
+    }
 }
 
 /// A small seeded generator (SplitMix64) for reproducible fault schedules.

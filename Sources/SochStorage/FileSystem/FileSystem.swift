@@ -42,8 +42,15 @@ public protocol WritableFile: AnyObject {
     func flush() throws
     /// Flushes, then `fdatasync`: the bytes survive a power loss.
     func sync() throws
-    /// Flushes and closes; idempotent.
+    /// Flushes and closes; idempotent. Space reserved by ``preallocate(to:)``
+    /// beyond the data is released first, durably (truncate, then sync).
     func close() throws
+    /// Reserves disk space up to `totalBytes` (the file reads as zeros past
+    /// its data until closed) so that later appends overwrite allocated
+    /// blocks instead of growing the file: their syncs then need no file
+    /// size update, a third cheaper on ext4 (Benchmarks/kv-results-*.md).
+    /// A file system that cannot preallocate ignores the call.
+    func preallocate(to totalBytes: UInt64) throws
 }
 
 extension WritableFile {

@@ -51,7 +51,9 @@ public final class POSIXFileSystem: FileSystem, @unchecked Sendable {
     }
 
     public func openForAppend(_ path: String, truncate: Bool) throws -> WritableFile {
-        let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0)
+        // Positional writes at the end we track (not O_APPEND), so that
+        // space preallocated past the data is written into, not after.
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0)
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
         var st = stat()
@@ -127,10 +129,26 @@ final class POSIXWritableFile: WritableFile {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private(set) var size: UInt64
+    /// Bytes handed to the kernel: where the next `pwrite` goes.
+    private var written: UInt64
+    /// File size including space reserved by `preallocate` (≥ written).
+    private var reserved: UInt64
 
     init(fd: Int32, path: String, size: UInt64) {
         self.fd = fd; self.path = path; self.size = size
+        written = size; reserved = size
         buffer.reserveCapacity(Self.bufferCapacity)
+    }
+
+    func preallocate(to totalBytes: UInt64) throws {
+        guard fd >= 0, totalBytes > reserved else { return }
+        // posix_fallocate is fallocate(2) on ext4/xfs; it returns the error.
+        let rc = posix_fallocate(fd, off_t(reserved), off_t(totalBytes - reserved))
+        if rc != 0 {
+            if rc == EOPNOTSUPP || rc == ENOSYS || rc == EINVAL { return }
+            throw StorageError.io(path: path, operation: "fallocate", errno: rc)
+        }
+        reserved = totalBytes
     }
 
     deinit { try? close() }
@@ -158,17 +176,26 @@ final class POSIXWritableFile: WritableFile {
         guard fd >= 0 else { return }
         defer { Glibc.close(fd); fd = -1 }
         try flush()
+        if reserved > written {
+            // Trim the preallocated zeros, durably: a WAL segment must end at
+            // its last record before a newer segment exists.
+            guard ftruncate(fd, off_t(written)) == 0 else { throw StorageError.io(path: path, operation: "ftruncate", errno: errno) }
+            guard fdatasync(fd) == 0 else { throw StorageError.io(path: path, operation: "fdatasync", errno: errno) }
+            reserved = written
+        }
     }
 
     private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(written))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StorageError.io(path: path, operation: "write", errno: errno)
             }
             done += n
+            written += UInt64(n)
+            reserved = max(reserved, written)
         }
     }
 }

@@ -2,30 +2,36 @@
 ///
 /// Children are the memtables and tables of one read; on equal internal keys
 /// (which a correct database never has) the earlier child wins. The smallest
-/// child is found by a linear pass over cached keys: a read merges a handful
-/// of children (two memtables, the level-0 tables, one per deeper level), for
-/// which a pass beats a heap's bookkeeping.
+/// child is found by a linear pass comparing the children's key views in
+/// place: a read merges a handful of children (two memtables, the level-0
+/// tables, one per deeper level), for which a pass beats a heap, and no key
+/// is copied.
 final class MergingIterator: InternalIterator {
     private let children: [InternalIterator]
-    private var keys: [[UInt8]?]
+    /// Each child's current key view (count 0 and nil base: exhausted),
+    /// refreshed only for the child that moved, so picking the smallest
+    /// compares plain memory with no call into (or retain of) a child.
+    private var views: [UnsafeRawBufferPointer]
     private var current = -1
 
     init(_ children: [InternalIterator]) {
         self.children = children
-        keys = Array(repeating: nil, count: children.count)
+        views = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: children.count)
     }
 
     var isValid: Bool { current >= 0 }
-    var key: [UInt8] { keys[current]! }
+    var key: [UInt8] { Array(views[current]) }
     var value: [UInt8] { children[current].value }
+    var keyView: UnsafeRawBufferPointer { views[current] }
+    var valueView: UnsafeRawBufferPointer { children[current].valueView }
 
     func seekToFirst() throws {
-        for (i, c) in children.enumerated() { try c.seekToFirst(); refresh(i) }
+        for i in children.indices { try children[i].seekToFirst(); refresh(i) }
         pickSmallest()
     }
 
     func seek(_ target: [UInt8]) throws {
-        for (i, c) in children.enumerated() { try c.seek(target); refresh(i) }
+        for i in children.indices { try children[i].seek(target); refresh(i) }
         pickSmallest()
     }
 
@@ -37,16 +43,19 @@ final class MergingIterator: InternalIterator {
 
     @inline(__always)
     private func refresh(_ i: Int) {
-        keys[i] = children[i].isValid ? children[i].key : nil
+        let c = children[i]
+        views[i] = c.isValid ? c.keyView : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
+    @inline(__always)
     private func pickSmallest() {
-        var best = -1
-        for i in 0..<keys.count {
-            guard let k = keys[i] else { continue }
-            if best < 0 || InternalKey.compare(k, keys[best]!) < 0 { best = i }
+        current = views.withUnsafeBufferPointer { v in
+            var best = -1
+            for i in v.indices where v[i].baseAddress != nil {
+                if best < 0 || InternalKey.compare(v[i], v[best]) < 0 { best = i }
+            }
+            return best
         }
-        current = best
     }
 }
 
@@ -54,14 +63,17 @@ final class MergingIterator: InternalIterator {
 /// each table's iterator only when the walk reaches it.
 final class LevelIterator: InternalIterator {
     private let tables: [TableFile]
+    private let fillCache: Bool
     private var index = 0
     private var inner: InternalIterator? = nil
 
-    init(_ tables: [TableFile]) { self.tables = tables }
+    init(_ tables: [TableFile], fillCache: Bool = true) { self.tables = tables; self.fillCache = fillCache }
 
     var isValid: Bool { inner?.isValid ?? false }
     var key: [UInt8] { inner!.key }
     var value: [UInt8] { inner!.value }
+    var keyView: UnsafeRawBufferPointer { inner!.keyView }
+    var valueView: UnsafeRawBufferPointer { inner!.valueView }
 
     func seekToFirst() throws {
         try open(0)
@@ -82,7 +94,7 @@ final class LevelIterator: InternalIterator {
 
     private func open(_ i: Int) throws {
         index = i
-        inner = i < tables.count ? tables[i].reader.makeIterator() : nil
+        inner = i < tables.count ? tables[i].reader.makeIterator(fillCache: fillCache) : nil
     }
 
     private func skipExhausted() throws {

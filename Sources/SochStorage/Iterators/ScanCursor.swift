@@ -8,16 +8,17 @@
 /// pairs in key order, so a caller across a boundary (C ABI, wire protocol)
 /// pays one crossing per batch, not per key. Not thread-safe.
 public final class ScanCursor {
-    private let source: InternalIterator
+    private let source: MergingIterator
     private let sequence: SequenceNumber
     private let end: [UInt8]?
-    private var lastUserKey: [UInt8]? = nil
+    private var lastUserKey: [UInt8] = []   // reused in place
+    private var hasLastUserKey = false
     private var finished = false
     private let onFinish: (() -> Void)?
     private var positioned = false
     private let start: [UInt8]?
 
-    init(source: InternalIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, onFinish: (() -> Void)? = nil) {
+    init(source: MergingIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, onFinish: (() -> Void)? = nil) {
         self.source = source; self.sequence = sequence
         self.start = start; self.end = end; self.onFinish = onFinish
     }
@@ -29,30 +30,52 @@ public final class ScanCursor {
 
     /// Up to `maxEntries` next pairs; an empty array once the range is done.
     public func nextBatch(maxEntries: Int = 256) throws -> [(key: [UInt8], value: [UInt8])] {
-        guard !finished, maxEntries > 0 else { return [] }
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        out.reserveCapacity(min(max(maxEntries, 0), 1024))
+        try fill(maxEntries) { k, v in out.append((Array(k), Array(v))) }
+        return out
+    }
+
+    /// Up to `maxEntries` next pairs packed into one buffer (no allocation
+    /// per pair); empty once the range is done. The fastest way to scan.
+    public func nextPackedBatch(maxEntries: Int = 1024) throws -> ScanBatch {
+        var batch = ScanBatch()
+        try fill(maxEntries) { k, v in batch.append(k, v) }
+        return batch
+    }
+
+    /// Walks the merged stream and hands `emit` each live pair visible at the
+    /// snapshot: the newest version of each user key with sequence ≤ the
+    /// snapshot's, skipped when it is a tombstone. Views are valid only
+    /// during the call.
+    private func fill(_ maxEntries: Int, _ emit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws {
+        guard !finished, maxEntries > 0 else { return }
         if !positioned {
             positioned = true
             if let start { try source.seek(InternalKey.lookup(start, at: maxSequenceNumber)) } else { try source.seekToFirst() }
         }
-        var out: [(key: [UInt8], value: [UInt8])] = []
-        out.reserveCapacity(min(maxEntries, 1024))
-        while source.isValid && out.count < maxEntries {
-            let k = source.key
-            let trailer = InternalKey.trailer(k)
+        var emitted = 0
+        while source.isValid && emitted < maxEntries {
+            let k = source.keyView
             let userCount = k.count - InternalKey.trailerSize
-            if let end, compareBytes(k[0..<userCount], end) >= 0 { finished = true; break }
+            let user = UnsafeRawBufferPointer(rebasing: k[0..<userCount])
+            if let end, end.withUnsafeBytes({ compareBytes(user, $0) >= 0 }) { finished = true; return }
+            let trailer = loadFixed64(k.baseAddress! + userCount)
             if trailer >> 8 <= sequence {
-                let isNewKey = lastUserKey.map { compareBytes($0, k[0..<userCount]) != 0 } ?? true
+                let isNewKey = !hasLastUserKey || lastUserKey.withUnsafeBytes { compareBytes($0, user) != 0 }
                 if isNewKey {
-                    let user = Array(k[0..<userCount])
-                    if UInt8(truncatingIfNeeded: trailer) == EntryKind.value.rawValue { out.append((user, source.value)) }
-                    lastUserKey = user
+                    lastUserKey.removeAll(keepingCapacity: true)
+                    lastUserKey.append(contentsOf: user)
+                    hasLastUserKey = true
+                    if UInt8(truncatingIfNeeded: trailer) == EntryKind.value.rawValue {
+                        emit(user, source.valueView)
+                        emitted += 1
+                    }
                 }
             }
             try source.next()
         }
         if !source.isValid { finished = true }
-        return out
     }
 
     /// Calls `body` for every remaining pair, fetching in batches.
@@ -73,5 +96,30 @@ public final class ScanCursor {
             end.removeLast()
         }
         return nil
+    }
+}
+
+/// A batch of scanned pairs in one buffer: keys and values back to back, with
+/// their boundaries. Element `i` is `(key, value)` as slices of that buffer.
+public struct ScanBatch: RandomAccessCollection, Sendable {
+    /// Keys and values back to back.
+    public private(set) var bytes: [UInt8] = []
+    /// Pair i's key is bytes[bounds[2i]..<bounds[2i+1]], its value bytes[bounds[2i+1]..<bounds[2i+2]].
+    private var bounds: [Int] = [0]
+
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { (bounds.count - 1) / 2 }
+
+    public subscript(i: Int) -> (key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+        (bytes[bounds[2 * i]..<bounds[2 * i + 1]], bytes[bounds[2 * i + 1]..<bounds[2 * i + 2]])
+    }
+
+    mutating func append(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: key)
+        bounds.append(bytes.count)
+        bytes.append(contentsOf: value)
+        bounds.append(bytes.count)
     }
 }

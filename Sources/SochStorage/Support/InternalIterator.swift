@@ -9,6 +9,11 @@ protocol InternalIterator: AnyObject {
     /// The current internal key (user key + trailer).
     var key: [UInt8] { get }
     var value: [UInt8] { get }
+    /// The current key and value without a copy; valid until the next
+    /// positioning call on this iterator (the hot paths of scans and
+    /// compactions read these).
+    var keyView: UnsafeRawBufferPointer { get }
+    var valueView: UnsafeRawBufferPointer { get }
     func seekToFirst() throws
     /// Positions at the first entry whose internal key is ≥ `target`.
     func seek(_ target: [UInt8]) throws

@@ -231,33 +231,48 @@ final class BlockIterator: InternalIterator {
     private var nextEntry: Int
     private var valueOffset = 0
     private var valueLength = 0
-    private(set) var key: [UInt8] = []
+    /// The current key, rebuilt in place from the prefix-compressed entries
+    /// (owned memory, so ``keyView`` costs nothing and no array is copied
+    /// on write per entry). Holds `block.maxKeyLength` bytes.
+    private let keyBuffer: UnsafeMutableRawPointer
+    private var keyLength = 0
 
     init(_ block: Block) {
         self.block = block
         current = block.restartsOffset
         nextEntry = block.restartsOffset
+        keyBuffer = .allocate(byteCount: max(block.maxKeyLength, 8), alignment: 8)
     }
+
+    deinit { keyBuffer.deallocate() }
 
     var isValid: Bool { current < block.restartsOffset }
 
-    var value: [UInt8] {
+    var key: [UInt8] { Array(keyView) }
+
+    var value: [UInt8] { Array(valueView) }
+
+    var keyView: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: keyBuffer, count: keyLength) }
+
+    var valueView: UnsafeRawBufferPointer {
         precondition(isValid, "value of an invalid block iterator")
-        return Array(UnsafeRawBufferPointer(start: block.base + valueOffset, count: valueLength))
+        return UnsafeRawBufferPointer(start: block.base + valueOffset, count: valueLength)
     }
 
     func seekToFirst() {
-        key.removeAll(keepingCapacity: true)
+        keyLength = 0
         if block.entryCount > 0 { decode(at: 0) } else { current = block.restartsOffset }
     }
 
     func seek(_ target: [UInt8]) {
         precondition(target.count >= InternalKey.trailerSize, "seek target is not an internal key")
         guard block.entryCount > 0 else { current = block.restartsOffset; return }
-        let restart = target.withUnsafeBytes { block.restartIndex(before: $0) }
-        key.removeAll(keepingCapacity: true)
-        decode(at: block.restartOffset(restart))
-        while isValid && InternalKey.compare(key, target) < 0 { advance() }
+        target.withUnsafeBytes { t in
+            let restart = block.restartIndex(before: t)
+            keyLength = 0
+            decode(at: block.restartOffset(restart))
+            while isValid && InternalKey.compare(keyView, t) < 0 { advance() }
+        }
     }
 
     func next() {
@@ -276,8 +291,8 @@ final class BlockIterator: InternalIterator {
     @inline(__always)
     private func decode(at offset: Int) {
         let e = block.entry(at: offset)
-        key.removeLast(key.count - e.shared)
-        key.append(contentsOf: UnsafeRawBufferPointer(start: block.base + e.keyOffset, count: e.nonShared))
+        (keyBuffer + e.shared).copyMemory(from: block.base + e.keyOffset, byteCount: e.nonShared)
+        keyLength = e.shared + e.nonShared
         current = offset
         valueOffset = e.valueOffset
         valueLength = e.valueLength

