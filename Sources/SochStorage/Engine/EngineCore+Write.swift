@@ -192,7 +192,8 @@ extension EngineCore {
         // ever end in a torn tail.
         try wal.sync()
         try wal.close()
-        let next = try WALWriter(fileSystem: fs, path: logPath(number), counters: counters)
+        let next = try WALWriter(fileSystem: fs, path: logPath(number), counters: counters,
+                                 preallocate: options.syncMode == .full)
         try fs.syncDirectory(path)
         nextFileNumber += 1
         closedLogSizes[memLogNumber] = wal.size

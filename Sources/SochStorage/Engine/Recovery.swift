@@ -86,7 +86,8 @@ struct Recovery {
         // obsolete, so a crash before the new segment exists loses nothing
         // and never leaves a torn segment followed by a newer one.
         try manifest.store(directory: path, fileSystem: fs, counters: counters)
-        let wal = try WALWriter(fileSystem: fs, path: Path.join(path, DatabaseFile.log(newLog).name), counters: counters)
+        let wal = try WALWriter(fileSystem: fs, path: Path.join(path, DatabaseFile.log(newLog).name), counters: counters,
+                                preallocate: options.syncMode == .full)
         try wal.sync()
         try deleteObsoleteFiles(names: names, manifest: manifest)
         return Recovered(manifest: manifest, version: version, wal: wal, cache: cache, counters: counters)
