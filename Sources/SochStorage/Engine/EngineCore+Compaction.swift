@@ -99,32 +99,41 @@ extension EngineCore {
 
         var outputs: [TableFile] = []
         var builder: (TableBuilder, UInt64)? = nil
-        var currentUser: [UInt8]? = nil
+        var currentUser: [UInt8] = []    // reused in place
+        var hasUser = false
         var newerSequence = SequenceNumber.max     // sequence of the previous entry of the same user key
         var bytesIn = 0
         do {
+            var sinceFlushCheck = 0
             while input.isValid {
-                if let (_, _) = builder, mutex.withLock({ imm != nil }) { try flushImmutableLocked() }
-                let key = input.key
-                let user = Array(InternalKey.userKey(key))
-                let seq = InternalKey.sequence(key)
-                let isNewUserKey = currentUser.map { compareBytes($0, user) != 0 } ?? true
-                if isNewUserKey {
+                sinceFlushCheck += 1
+                if sinceFlushCheck == 1024 {   // a full memtable must not wait out a long compaction
+                    sinceFlushCheck = 0
+                    if mutex.withLock({ imm != nil }) { try flushImmutableLocked() }
+                }
+                let key = input.keyView
+                let userCount = key.count - InternalKey.trailerSize
+                let user = UnsafeRawBufferPointer(rebasing: key[0..<userCount])
+                let trailer = loadFixed64(key.baseAddress! + userCount)
+                let seq = trailer >> 8
+                if !hasUser || currentUser.withUnsafeBytes({ compareBytes($0, user) }) != 0 {
                     if let (b, _) = builder, b.estimatedFileSize >= UInt64(options.targetFileSizeBytes) {
                         outputs.append(try finishOutput(&builder))
                     }
-                    currentUser = user
+                    currentUser.removeAll(keepingCapacity: true)
+                    currentUser.append(contentsOf: user)
+                    hasUser = true
                     newerSequence = .max
                 }
                 var drop = false
                 if newerSequence <= oldestSnapshot {
                     drop = true   // a newer version of this key is visible to every reader
-                } else if InternalKey.kind(key) == .deletion, seq <= oldestSnapshot,
-                          isBaseLevel(for: user, below: plan.outputLevel, in: version) {
+                } else if UInt8(truncatingIfNeeded: trailer) == EntryKind.deletion.rawValue, seq <= oldestSnapshot,
+                          isBaseLevel(for: currentUser, below: plan.outputLevel, in: version) {
                     drop = true
                 }
                 newerSequence = seq
-                let value = input.value
+                let value = input.valueView
                 bytesIn += key.count + value.count
                 if !drop {
                     if builder == nil {

@@ -145,7 +145,7 @@ enum TableWriting {
                                    options: tableOptions(options), counters: counters)
         do {
             while iterator.isValid {
-                try builder.add(iterator.key, iterator.value)
+                try builder.add(iterator.keyView, iterator.valueView)
                 try iterator.next()
             }
             let props = try builder.finish()

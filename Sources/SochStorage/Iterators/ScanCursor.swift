@@ -14,16 +14,13 @@ public final class ScanCursor {
     private var lastUserKey: [UInt8] = []   // reused in place
     private var hasLastUserKey = false
     private var finished = false
-    private let onFinish: (() -> Void)?
     private var positioned = false
     private let start: [UInt8]?
 
-    init(source: MergingIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, onFinish: (() -> Void)? = nil) {
+    init(source: MergingIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?) {
         self.source = source; self.sequence = sequence
-        self.start = start; self.end = end; self.onFinish = onFinish
+        self.start = start; self.end = end
     }
-
-    deinit { onFinish?() }
 
     /// The snapshot sequence this scan reads at.
     public var snapshotSequence: SequenceNumber { sequence }

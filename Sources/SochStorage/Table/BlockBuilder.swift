@@ -33,20 +33,25 @@ struct BlockBuilder {
     var estimatedSize: Int { buffer.count + 4 * restarts.count + 4 }
 
     mutating func add(_ key: [UInt8], _ value: [UInt8]) {
+        key.withUnsafeBytes { k in value.withUnsafeBytes { v in add(k, v) } }
+    }
+
+    mutating func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         var shared = 0
         if entryCount == 0 || sinceRestart == restartInterval {
             precondition(buffer.count < Int(UInt32.max), "block larger than 4 GiB")
             restarts.append(UInt32(buffer.count))
             sinceRestart = 0
         } else {
-            shared = Self.commonPrefixLength(lastKey, key)
+            shared = lastKey.withUnsafeBytes { Self.commonPrefixLength($0, key) }
         }
         buffer.appendVarint(UInt64(shared))
         buffer.appendVarint(UInt64(key.count - shared))
         buffer.appendVarint(UInt64(value.count))
-        buffer.append(contentsOf: key[shared...])
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: key[shared...]))
         buffer.append(contentsOf: value)
-        lastKey = key
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
         sinceRestart += 1
         entryCount += 1
     }
@@ -65,19 +70,20 @@ struct BlockBuilder {
         restarts.removeAll(keepingCapacity: true)
         sinceRestart = 0
         entryCount = 0
-        lastKey = []
+        lastKey.removeAll(keepingCapacity: true)
         return out
     }
 
     @inline(__always)
     static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                let n = min(pa.count, pb.count)
-                var i = 0
-                while i < n && pa[i] == pb[i] { i += 1 }
-                return i
-            }
-        }
+        a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in commonPrefixLength(pa, pb) } }
+    }
+
+    @inline(__always)
+    static func commonPrefixLength(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n && a[i] == b[i] { i += 1 }
+        return i
     }
 }

@@ -65,23 +65,31 @@ final class TableBuilder {
     /// Appends an entry. `internalKey` must be a well-formed internal key
     /// greater than the previous one (a bug otherwise: traps).
     func add(_ internalKey: [UInt8], _ value: [UInt8]) throws {
+        try internalKey.withUnsafeBytes { k in try value.withUnsafeBytes { v in try add(k, v) } }
+    }
+
+    /// As ``add(_:_:)-([UInt8],[UInt8])``, from views (flushes and compactions
+    /// pass their iterators' views: no array per entry).
+    func add(_ internalKey: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
         precondition(state == .building, "add after finish or abandon")
-        precondition(InternalKey.isValid(internalKey), "not an internal key")
-        precondition(entryCount == 0 || InternalKey.compare(lastKey, internalKey) < 0,
+        precondition(internalKey.count >= InternalKey.trailerSize
+                     && internalKey[internalKey.count - InternalKey.trailerSize] <= EntryKind.value.rawValue, "not an internal key")
+        precondition(entryCount == 0 || lastKey.withUnsafeBytes { InternalKey.compare($0, internalKey) } < 0,
                      "table keys must be added in strictly increasing internal-key order")
         if let failure { throw failure }
         if let handle = pendingHandle {
-            indexBlock.add(Self.separator(lastKey, internalKey), handle.encoded)
+            indexBlock.add(Self.separator(lastKey, Array(internalKey)), handle.encoded)
             pendingHandle = nil
         }
-        let userKey = InternalKey.userKey(internalKey)
-        if entryCount == 0 || compareBytes(InternalKey.userKey(lastKey), userKey) != 0 {
+        let userKey = UnsafeRawBufferPointer(rebasing: internalKey[0..<(internalKey.count - InternalKey.trailerSize)])
+        if entryCount == 0 || lastKey.withUnsafeBytes({ compareBytes(UnsafeRawBufferPointer(rebasing: $0[0..<($0.count - InternalKey.trailerSize)]), userKey) }) != 0 {
             filter?.add(userKey)
         }
-        if entryCount == 0 { smallest = internalKey }
-        if InternalKey.kind(internalKey) == .deletion { deletions += 1 }
+        if entryCount == 0 { smallest = Array(internalKey) }
+        if internalKey[internalKey.count - InternalKey.trailerSize] == EntryKind.deletion.rawValue { deletions += 1 }
         dataBlock.add(internalKey, value)
-        lastKey = internalKey
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: internalKey)
         entryCount += 1
         if dataBlock.estimatedSize >= options.blockSize { try flushDataBlock() }
     }
