@@ -96,24 +96,28 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
 
     func checkWrite(_ path: String) throws {
         try lock.withLock {
-            if halted { throw StorageError.io(path: path, operation: "write (halted)", errno: EIO) }
             writeCount += 1
-            if let n = writesUntilFailure {
-                if n <= 1 { writesUntilFailure = nil; throw StorageError.io(path: path, operation: "write (injected)", errno: writeErrno) }
-                writesUntilFailure = n - 1
-            }
+            try countDown(&writesUntilFailure, errno: writeErrno, path: path, operation: "write")
         }
     }
 
     func checkSync(_ path: String) throws {
         try lock.withLock {
-            if halted { throw StorageError.io(path: path, operation: "sync (halted)", errno: EIO) }
             syncCount += 1
-            if let n = syncsUntilFailure {
-                if n <= 1 { syncsUntilFailure = nil; throw StorageError.io(path: path, operation: "sync (injected)", errno: syncErrno) }
-                syncsUntilFailure = n - 1
-            }
+            try countDown(&syncsUntilFailure, errno: syncErrno, path: path, operation: "sync")
         }
+    }
+
+    /// Fails when halted, or when the countdown `remaining` reaches its call
+    /// (once). Caller holds `lock`.
+    private func countDown(_ remaining: inout Int?, errno: Int32, path: String, operation: String) throws {
+        if halted { throw StorageError.io(path: path, operation: "\(operation) (halted)", errno: EIO) }
+        guard let n = remaining else { return }
+        if n <= 1 {
+            remaining = nil
+            throw StorageError.io(path: path, operation: "\(operation) (injected)", errno: errno)
+        }
+        remaining = n - 1
     }
 
     func recordSync(_ path: String, size: UInt64) {
