@@ -19,7 +19,6 @@ Benchmarks/README.md, "Key-value store", describes the rows and the fairness cho
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shlex
@@ -32,6 +31,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import bench_support  # noqa: E402
+from bench_support import (busy_cores, busy_cpu_seconds, command_line, emit_report, fmt,  # noqa: E402
+                           load_average, log, machine_description, other_load_cores, uptime,
+                           wait_child, wait_until_idle)
+
+bench_support.set_log_tag("kv-side-by-side")
 WORK = HERE / "work"
 ALL_ENGINES = ("sochdb", "sqlite", "rocksdb")
 C_ENGINES = {"sqlite": ("kvbench_sqlite.c", "sqlite3", "/usr/include/sqlite3.h"),
@@ -46,69 +52,7 @@ CHECKS = [("read_random_cached", "misses"), ("read_random_cached", "warmup_wrong
           ("scan_full", "bad_values"), ("scan_short", "errors")]
 
 
-def log(msg: str) -> None:
-    print(f"[kv-side-by-side {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- machine
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return f"load average {load_average()}"
-
-
-def busy_cpu_seconds() -> float:
-    """CPU seconds spent busy (all CPUs, all processes) since boot, from /proc/stat."""
-    vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
-    return (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def busy_cores(seconds: float = 3.0) -> float:
-    """Average number of cores busy over the next `seconds`."""
-    b0, t0 = busy_cpu_seconds(), time.monotonic()
-    time.sleep(seconds)
-    return (busy_cpu_seconds() - b0) / (time.monotonic() - t0)
-
-
-def wait_until_idle(max_wait: float, threshold: float = 0.15) -> None:
-    """Block until the CPUs are < threshold busy or max_wait seconds pass."""
-    deadline = time.monotonic() + max_wait
-    while max_wait > 0:
-        busy = busy_cores() / (os.cpu_count() or 1)
-        if busy < threshold:
-            return
-        if time.monotonic() > deadline:
-            log(f"WARNING: still {busy:.0%} busy after waiting {max_wait:.0f}s; going on")
-            return
-        log(f"machine {busy:.0%} busy; waiting for it to go idle")
-        time.sleep(10)
-
-
-def machine_description() -> dict:
-    model = "unknown"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, IndexError, ValueError):
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(), "memory": mem}
-
-
+# --------------------------------------------------------------------------- page cache
 def page_cache_mib() -> float:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -201,8 +145,7 @@ def run_engine(engine: str, binary: list, db_dir: Path, args) -> dict:
             proc.stdin.flush()
         elif line.startswith("{"):
             result = json.loads(line)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    usage = wait_child(proc)
     wall = time.perf_counter() - t0
     me1 = resource.getrusage(resource.RUSAGE_SELF)
     mine = usage.ru_utime + usage.ru_stime + (me1.ru_utime - me0.ru_utime) + (me1.ru_stime - me0.ru_stime)
@@ -210,7 +153,7 @@ def run_engine(engine: str, binary: list, db_dir: Path, args) -> dict:
         raise RuntimeError(f"{engine} failed (exit code {proc.returncode})")
     result["driver"] = {
         "peak_rss_kb_wait4": usage.ru_maxrss, "wall_seconds": wall,
-        "other_load_cores": max(0.0, (busy_cpu_seconds() - busy0 - mine) / wall),
+        "other_load_cores": other_load_cores(busy0, wall, mine),
         "page_cache_drop": drop[1]}
     return result
 
@@ -235,10 +178,6 @@ def median_result(runs: list) -> dict:
 
 
 # --------------------------------------------------------------------------- report
-def fmt(x, spec=",.0f", missing="–"):
-    return missing if x is None else format(x, spec)
-
-
 def figure(res, row, higher):
     r = (res or {}).get("rows", {}).get(row)
     if not r:
@@ -382,7 +321,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown engines: {', '.join(sorted(unknown))}")
     args.sochdb_bench = args.sochdb_bench.resolve()
-    command = shlex.join(["python3", os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:])
+    command = command_line(REPO)
 
     WORK.mkdir(parents=True, exist_ok=True)
     ensure_packages(engines)
@@ -417,11 +356,7 @@ def main() -> None:
             runs[e].append(res)
     results = {e: median_result(r) for e, r in runs.items() if r}
     text = report(results, args, machine_description(), loads, command, sync_note, baseline)
-    print(text)
-    if args.markdown_out:
-        args.markdown_out.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown_out.write_text(text)
-        log(f"wrote {args.markdown_out}")
+    emit_report(text, args.markdown_out)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ reaching recall@k >= --target-recall per library with its q/s and the ratio to h
 import argparse
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -33,67 +32,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "Datasets"))
+sys.path.insert(0, str(HERE))
+import bench_support  # noqa: E402
+from bench_support import (busy_cpu_seconds, command_line, cpu_busy_fraction,  # noqa: E402
+                           emit_report, fmt, load_average, log, machine_description,
+                           other_load_cores, uptime, wait_child, wait_until_idle)
 from common import cache_dir  # noqa: E402
 
+bench_support.set_log_tag("side-by-side")
 ALL_LIBRARIES = ("sochdb", "hnswlib", "faiss", "usearch")
-
-
-def log(msg: str) -> None:
-    print(f"[side-by-side {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- machine info
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
-
-
-def cpu_busy_fraction(seconds: float = 3.0) -> float:
-    """Fraction of all CPU time that was busy over `seconds` (from /proc/stat)."""
-    def snap():
-        # user nice system idle iowait irq softirq steal (guest time is already in user)
-        vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
-        return sum(vals), vals[3] + vals[4]  # total, idle + iowait
-    t0, i0 = snap()
-    time.sleep(seconds)
-    t1, i1 = snap()
-    return 1.0 - (i1 - i0) / max(1, t1 - t0)
-
-
-def wait_until_idle(max_wait: float, threshold: float = 0.15) -> None:
-    """Block until the CPUs are < threshold busy (others' builds done) or max_wait passes."""
-    if max_wait <= 0:
-        return
-    deadline = time.monotonic() + max_wait
-    while True:
-        busy = cpu_busy_fraction()
-        if busy < threshold:
-            return
-        if time.monotonic() > deadline:
-            log(f"WARNING: still {busy:.0%} busy after waiting {max_wait:.0f}s; going on")
-            return
-        log(f"machine {busy:.0%} busy; waiting for it to go idle")
-        time.sleep(10)
-
-
-def machine_description() -> dict:
-    model = "unknown"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, IndexError, ValueError):
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(), "memory": mem,
-            "python": platform.python_version()}
 
 
 # --------------------------------------------------------------------------- running
@@ -107,12 +54,6 @@ def resolve_dataset(name: str) -> Path:
     return p
 
 
-def busy_cpu_seconds() -> float:
-    """CPU seconds spent busy (all CPUs, all processes) since boot, from /proc/stat."""
-    vals = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
-    return (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def run_child(cmd, env):
     """Run cmd, wait with os.wait4.
 
@@ -122,11 +63,10 @@ def run_child(cmd, env):
     log("$ " + shlex.join(cmd))
     busy0, t0 = busy_cpu_seconds(), time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=REPO)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
+    usage = wait_child(proc)
     wall = time.perf_counter() - t0
-    other = (busy_cpu_seconds() - busy0 - usage.ru_utime - usage.ru_stime) / wall
-    return proc.returncode, usage.ru_maxrss * 1024, wall, max(0.0, other)
+    other = other_load_cores(busy0, wall, usage.ru_utime + usage.ru_stime)
+    return proc.returncode, usage.ru_maxrss * 1024, wall, other
 
 
 def library_command(lib, ds_dir, out, args):
@@ -188,10 +128,6 @@ def run_dataset(name, args, env) -> dict:
 
 
 # --------------------------------------------------------------------------- report
-def fmt(x, spec=",.0f", missing="–"):
-    return missing if x is None else format(x, spec)
-
-
 def build_rate(res, threads):
     entry = (res.get("build") or {}).get(f"threads_{threads}")
     return entry.get("rate") if entry else None
@@ -309,11 +245,10 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown libraries: {', '.join(sorted(unknown))}")
     args.sochdb_bench = args.sochdb_bench.resolve()
-    command = shlex.join(["python3", os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:])
+    command = command_line(REPO)
 
     load_before = load_average()
-    log(f"load average before start: {load_before} (uptime: "
-        f"{subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()})")
+    log(f"load average before start: {load_before} (uptime: {uptime()})")
     if not args.report_only:
         busy = cpu_busy_fraction()
         log(f"CPU busy over the last 3 s: {busy:.0%}")
@@ -324,11 +259,7 @@ def main() -> None:
 
     blocks = [run_dataset(name, args, env) for name in args.dataset.split(",") if name]
     report = full_report(blocks, args, machine_description(), load_before, command)
-    print(report)
-    if args.markdown_out:
-        args.markdown_out.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown_out.write_text(report)
-        log(f"wrote {args.markdown_out}")
+    emit_report(report, args.markdown_out)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ struct KV: ParsableCommand {
     @Option(name: .customLong("cache-mib"), help: "Block cache for the load and the cached reads.") var cacheMiB = 256
     @Option(name: .customLong("small-cache-mib"), help: "Block cache after the reopen.") var smallCacheMiB = 4
     @Option(name: .customLong("drop-caches"), help: "driver, self or none.") var dropCaches = "self"
+    @Flag(name: .customLong("compact-before-scans"),
+          help: "Diagnostic, SochDB only: compactAll() (untimed) before the scan rows, so they read one sorted run.")
+    var compactBeforeScans = false
 
     func validate() throws {
         guard keys > 0, batch > 0, valueSize >= 0, keys < 1_000_000_000_000_000 else { throw ValidationError("--keys/--batch out of range") }
@@ -126,6 +129,11 @@ struct KV: ParsableCommand {
         report.set("open_seconds", openSeconds)
         report.set("open_storage_read_bytes", io1 - io0)
 
+        if compactBeforeScans {
+            let c0 = kvNow()
+            try engine.compactAll()
+            log("compactAll before the scans: \(String(format: "%.3f", kvNow() - c0)) s")
+        }
         let io2 = KVEnvironment.storageReadBytes()
         try scanFull(engine, report)
         report.set("storage_read_bytes", KVEnvironment.storageReadBytes() - io2)
@@ -387,3 +395,31 @@ enum KVEnvironment {
 }
 
 func kvNow() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// `sochdb-bench kv-scan --dir DIR`: times full scans of an existing
+/// database (a profiling aid for the scan path; the side-by-side row is `kv`).
+struct KVScan: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kv-scan", abstract: "Time full scans of an existing database.")
+    @Option var dir: String
+    @Option var repeats = 3
+    @Option(name: .customLong("cache-mib")) var cacheMiB = 4
+    @Option(name: .customLong("batch")) var batch = 1024
+
+    func run() throws {
+        let engine = try StorageEngine.open(path: dir, options: StorageOptions(blockCacheBytes: cacheMiB << 20))
+        for _ in 0..<repeats {
+            let t0 = kvNow()
+            var n = 0, bytes = 0
+            let cursor = try engine.scan()
+            while true {
+                let b = try cursor.nextPackedBatch(maxEntries: batch)
+                if b.isEmpty { break }
+                n += b.count
+                bytes += b.bytes.count
+            }
+            let s = kvNow() - t0
+            log(String(format: "scan: %d keys, %d bytes in %.3f s: %.0f keys/s", n, bytes, s, Double(n) / s))
+        }
+        try engine.close()
+    }
+}

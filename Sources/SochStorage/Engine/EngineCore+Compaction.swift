@@ -92,8 +92,9 @@ extension EngineCore {
         // Compaction reads every block once: it uses cached blocks but does not
         // push the readers' hot blocks out with its own.
         var children: [InternalIterator] = plan.level == 0
-            ? plan.inputs.map { $0.reader.makeIterator(fillCache: false) } : [LevelIterator(plan.inputs, fillCache: false)]
-        children.append(LevelIterator(plan.below, fillCache: false))
+            ? plan.inputs.map { $0.reader.makeIterator(fillCache: false) }
+            : [RunIterator(tables: plan.inputs.map(\.reader), fillCache: false)]
+        children.append(RunIterator(tables: plan.below.map(\.reader), fillCache: false))
         let input = MergingIterator(children)
         try input.seekToFirst()
 

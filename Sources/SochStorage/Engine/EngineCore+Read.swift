@@ -82,7 +82,7 @@ extension EngineCore {
         var children: [InternalIterator] = [mem.makeIterator()]
         if let imm { children.append(imm.makeIterator()) }
         for table in version.levels[0] { children.append(table.reader.makeIterator()) }
-        for level in version.levels.dropFirst() where !level.isEmpty { children.append(LevelIterator(level)) }
+        for level in version.levels.dropFirst() where !level.isEmpty { children.append(RunIterator(tables: level.map(\.reader))) }
         return ScanCursor(source: MergingIterator(children), sequence: seq, start: start, end: end)
     }
 

@@ -88,7 +88,12 @@ extension Block {
     /// The entry at `offset`, which must be an entry start. Every entry
     /// header has at least three bytes, so reading three is in bounds.
     @inline(__always)
-    func entry(at offset: Int) -> Entry {
+    func entry(at offset: Int) -> Entry { Self.entry(base, at: offset) }
+
+    /// As ``entry(at:)`` for the block whose contents start at `base` (for
+    /// cursors that keep the pointer, not the block, in their hot loop).
+    @inline(__always)
+    static func entry(_ base: UnsafeRawPointer, at offset: Int) -> Entry {
         let p = base + offset
         let b0 = p.load(as: UInt8.self), b1 = p.load(fromByteOffset: 1, as: UInt8.self)
         let b2 = p.load(fromByteOffset: 2, as: UInt8.self)
@@ -96,12 +101,12 @@ extension Block {
             return Entry(shared: Int(b0), nonShared: Int(b1), valueLength: Int(b2), keyOffset: offset + 3)
         }
         var at = offset
-        let shared = varint(&at), nonShared = varint(&at), valueLength = varint(&at)
+        let shared = varint(base, &at), nonShared = varint(base, &at), valueLength = varint(base, &at)
         return Entry(shared: shared, nonShared: nonShared, valueLength: valueLength, keyOffset: at)
     }
 
     @inline(__always)
-    private func varint(_ at: inout Int) -> Int {
+    private static func varint(_ base: UnsafeRawPointer, _ at: inout Int) -> Int {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

@@ -93,7 +93,7 @@ final class TableReader: @unchecked Sendable {
     /// (for compactions) still uses cached blocks but does not add the
     /// blocks it reads.
     func makeIterator(fillCache: Bool = true) -> InternalIterator {
-        TableIterator(table: self, fillCache: fillCache)
+        RunIterator(tables: [self], fillCache: fillCache)
     }
 
     /// Data block `i` of the index, from the cache or the file.
@@ -357,86 +357,3 @@ struct TableIndex: Sendable {
 }
 
 // MARK: - Iterator
-
-/// Two-level cursor over a table: the index picks the data block, a
-/// ``BlockIterator`` walks it, and exhausted blocks are skipped. Keeps the
-/// table alive. Not thread-safe. After a throw (a damaged block) it is not
-/// valid.
-final class TableIterator: InternalIterator {
-    private let table: TableReader
-    private let fillCache: Bool
-    private var blockIndex = -1
-    private var blockIterator: BlockIterator?
-    /// Blocks read ahead, `ahead[0]` being block `aheadStart`.
-    private var ahead: [Block] = []
-    private var aheadStart = 0
-    /// Blocks loaded one after the other so far (drives the readahead size).
-    private var sequentialLoads = 0
-
-    init(table: TableReader, fillCache: Bool) {
-        self.table = table
-        self.fillCache = fillCache
-    }
-
-    var isValid: Bool { blockIterator?.isValid ?? false }
-
-    var key: [UInt8] {
-        precondition(isValid, "key of an invalid table iterator")
-        return blockIterator!.key
-    }
-
-    var value: [UInt8] {
-        precondition(isValid, "value of an invalid table iterator")
-        return blockIterator!.value
-    }
-
-    var keyView: UnsafeRawBufferPointer { blockIterator!.keyView }
-    var valueView: UnsafeRawBufferPointer { blockIterator!.valueView }
-
-    func seekToFirst() throws {
-        try load(0)
-        blockIterator?.seekToFirst()
-        try skipExhaustedBlocks()
-    }
-
-    func seek(_ target: [UInt8]) throws {
-        precondition(target.count >= InternalKey.trailerSize, "seek target is not an internal key")
-        try load(target.withUnsafeBytes { table.index.lowerBound($0) })
-        blockIterator?.seek(target)
-        try skipExhaustedBlocks()
-    }
-
-    func next() throws {
-        precondition(isValid, "next() on an invalid table iterator")
-        blockIterator!.next()
-        try skipExhaustedBlocks()
-    }
-
-    /// Positions on data block `i` (reusing the current one if it is `i`);
-    /// past the last block, not valid.
-    private func load(_ i: Int) throws {
-        if i == blockIndex, blockIterator != nil { return }
-        blockIterator = nil
-        let sequential = i == blockIndex + 1
-        blockIndex = i
-        guard i < table.index.count else { return }
-        if i >= aheadStart && i < aheadStart + ahead.count {
-            blockIterator = BlockIterator(ahead[i - aheadStart])
-            return
-        }
-        sequentialLoads = sequential ? sequentialLoads + 1 : 0
-        // Readahead (as RocksDB's iterators): after two blocks in a row, read
-        // 2, 4, … up to 32 blocks (~128 KiB) per pread instead of one.
-        let count = sequentialLoads >= 2 ? 1 << min(sequentialLoads - 1, 5) : 1
-        ahead = try table.dataBlocks(from: i, count: count, fillCache: fillCache)
-        aheadStart = i
-        blockIterator = BlockIterator(ahead[0])
-    }
-
-    private func skipExhaustedBlocks() throws {
-        while let it = blockIterator, !it.isValid {
-            try load(blockIndex + 1)
-            blockIterator?.seekToFirst()
-        }
-    }
-}
