@@ -190,11 +190,11 @@ struct KV: ParsableCommand {
         while true {
             let entries = try cursor.nextPackedBatch(maxEntries: 1024)
             if entries.isEmpty { break }
-            for e in entries {
-                if seen > 0 && !precedes(previous, e.key) { orderErrors += 1 }
-                if e.value.count != valueSize { badValues += 1 }
+            entries.forEachView { key, value in
+                if seen > 0 && !precedes(previous, key) { orderErrors += 1 }
+                if value.count != valueSize { badValues += 1 }
                 previous.removeAll(keepingCapacity: true)
-                previous.append(contentsOf: e.key)
+                previous.append(contentsOf: key)
                 seen += 1
             }
         }
@@ -229,12 +229,10 @@ struct KV: ParsableCommand {
 
 /// a < b bytewise (memcmp), as the C programs check scan order.
 @inline(__always)
-func precedes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+func precedes(_ a: [UInt8], _ pb: UnsafeRawBufferPointer) -> Bool {
     a.withUnsafeBytes { pa in
-        b.withUnsafeBytes { pb in
-            let c = memcmp(pa.baseAddress!, pb.baseAddress!, min(pa.count, pb.count))
-            return c < 0 || (c == 0 && pa.count < pb.count)
-        }
+        let c = memcmp(pa.baseAddress!, pb.baseAddress!, min(pa.count, pb.count))
+        return c < 0 || (c == 0 && pa.count < pb.count)
     }
 }
 

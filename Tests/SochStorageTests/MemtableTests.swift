@@ -54,3 +54,23 @@ struct MemtableTests {
         #expect(!it.isValid)
     }
 }
+
+/// The word-at-a-time key comparison against the byte-by-byte reference.
+struct CompareBytesTests {
+    @Test func matchesTheReferenceOnRandomAndAdversarialKeys() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<20_000 {
+            let n = Int(rng.next() % 80)
+            let a = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? rng.next() : 0x61) }
+            var b = a
+            switch rng.next() % 4 {
+            case 0: if !b.isEmpty { b[Int(rng.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: 1 << (rng.next() % 8)) }
+            case 1: b.append(UInt8(truncatingIfNeeded: rng.next()))
+            case 2: if !b.isEmpty { b.removeLast() }
+            default: b = (0..<Int(rng.next() % 80)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            }
+            let fast = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
+            #expect(fast.signum() == compareBytesReference(a, b), "\(a) vs \(b)")
+        }
+    }
+}

@@ -8,22 +8,45 @@
 /// is copied.
 final class MergingIterator: InternalIterator {
     private let children: [InternalIterator]
+    /// The children by concrete type, called without reference counting in
+    /// the per-entry path (`children` keeps them alive). An existential
+    /// call retains and releases its target; at four calls per entry that
+    /// was a third of a merged scan.
+    private let fast: [Child]
     /// Each child's current key view (count 0 and nil base: exhausted),
     /// refreshed only for the child that moved, so picking the smallest
-    /// compares plain memory with no call into (or retain of) a child.
+    /// compares plain memory with no call into a child.
     private var views: [UnsafeRawBufferPointer]
     private var current = -1
 
+    private enum Child {
+        case run(Unmanaged<RunIterator>)
+        case memtable(Unmanaged<MemtableIterator>)
+        case other(Int)
+    }
+
     init(_ children: [InternalIterator]) {
         self.children = children
+        fast = children.enumerated().map { i, c in
+            if let r = c as? RunIterator { return .run(Unmanaged.passUnretained(r)) }
+            if let m = c as? MemtableIterator { return .memtable(Unmanaged.passUnretained(m)) }
+            return .other(i)
+        }
         views = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: children.count)
     }
 
     var isValid: Bool { current >= 0 }
     var key: [UInt8] { Array(views[current]) }
-    var value: [UInt8] { children[current].value }
+    var value: [UInt8] { Array(valueView) }
     var keyView: UnsafeRawBufferPointer { views[current] }
-    var valueView: UnsafeRawBufferPointer { children[current].valueView }
+
+    var valueView: UnsafeRawBufferPointer {
+        switch fast[current] {
+        case .run(let r): return r._withUnsafeGuaranteedRef { $0.valueView }
+        case .memtable(let m): return m._withUnsafeGuaranteedRef { $0.valueView }
+        case .other(let i): return children[i].valueView
+        }
+    }
 
     func seekToFirst() throws {
         for i in children.indices { try children[i].seekToFirst(); refresh(i) }
@@ -36,12 +59,21 @@ final class MergingIterator: InternalIterator {
     }
 
     func next() throws {
-        try children[current].next()
-        refresh(current)
+        let i = current
+        switch fast[i] {
+        case .run(let r):
+            try r._withUnsafeGuaranteedRef { try $0.next() }
+            views[i] = r._withUnsafeGuaranteedRef { $0.isValid ? $0.keyView : UnsafeRawBufferPointer(start: nil, count: 0) }
+        case .memtable(let m):
+            m._withUnsafeGuaranteedRef { $0.next() }
+            views[i] = m._withUnsafeGuaranteedRef { $0.isValid ? $0.keyView : UnsafeRawBufferPointer(start: nil, count: 0) }
+        case .other:
+            try children[i].next()
+            refresh(i)
+        }
         pickSmallest()
     }
 
-    @inline(__always)
     private func refresh(_ i: Int) {
         let c = children[i]
         views[i] = c.isValid ? c.keyView : UnsafeRawBufferPointer(start: nil, count: 0)
