@@ -28,6 +28,25 @@ extension EngineCore {
         }
     }
 
+    /// A new transaction reading at the latest committed LSN.
+    ///
+    /// Commits are recorded for the conflict check only while a transaction
+    /// is live, so a group already numbered but not yet visible when this
+    /// one begins went unrecorded: wait for it to finish first (at most one
+    /// group commit), so that every commit after the snapshot is recorded.
+    func beginTransaction() -> Transaction {
+        mutex.withLock {
+            liveTransactions += 1
+            while latestSequence < lastAllocated && backgroundError == nil { mutex.wait() }
+        }
+        return Transaction(engine: self)
+    }
+
+    func transactionFinished(committed: Bool) {
+        mutex.withLock { liveTransactions -= 1 }
+        if committed { counters.transactionsCommitted.add(1) } else { counters.transactionsAborted.add(1) }
+    }
+
     func releaseSnapshot(_ seq: SequenceNumber) {
         mutex.withLock {
             if let n = snapshots[seq] { if n <= 1 { snapshots.removeValue(forKey: seq) } else { snapshots[seq] = n - 1 } }

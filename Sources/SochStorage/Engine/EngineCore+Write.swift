@@ -3,11 +3,24 @@ final class PendingWrite {
     enum Request { case batch(WriteBatch), switchMemtable, sync }
     var request: Request
     var done = false
-    var result: Result<SequenceNumber, StorageError> = .success(0)
+    var result: Result<SequenceNumber, any Error> = .success(0)
+    /// A transaction's commit: its snapshot and the keys it writes, checked
+    /// against the commits after that snapshot (first committer wins).
+    var readSequence: SequenceNumber? = nil
+    var keys: Set<[UInt8]>? = nil
+    /// Refused by the conflict check: in its group but not written.
+    var rejected = false
 
     init(_ request: Request) { self.request = request }
 
-    var batch: WriteBatch? { if case .batch(let b) = request { return b }; return nil }
+    var batch: WriteBatch? { if case .batch(let b) = request, !rejected { return b }; return nil }
+}
+
+/// The keys one commit wrote and its LSN, kept while a transaction whose
+/// snapshot predates it is live (the conflict check's memory).
+struct CommitRecord {
+    var sequence: SequenceNumber
+    var keys: Set<[UInt8]>
 }
 
 extension EngineCore {
@@ -27,6 +40,17 @@ extension EngineCore {
         try batch.validate()
         if batch.isEmpty { return latestSequence }
         return try submit(PendingWrite(.batch(batch)))
+    }
+
+    /// Commits a transaction's batch if no commit after `readSequence`
+    /// wrote any of its keys; throws ``TransactionError/conflict(key:)``
+    /// otherwise (and writes nothing).
+    func write(_ batch: WriteBatch, readSequence: SequenceNumber, keys: Set<[UInt8]>) throws -> SequenceNumber {
+        try batch.validate()
+        let w = PendingWrite(.batch(batch))
+        w.readSequence = readSequence
+        w.keys = keys
+        return try submit(w)
     }
 
     @discardableResult
@@ -54,8 +78,8 @@ extension EngineCore {
         let group: [PendingWrite]
         do {
             group = try leadGroup(w)
-        } catch let error as StorageError {
-            finish([w], .failure(error))
+        } catch {
+            finish([w], .failure(error as? StorageError ?? .closed("\(error)")))
             mutex.unlock()
             throw error
         }
@@ -77,29 +101,65 @@ extension EngineCore {
             return [leader]
         case .batch: try makeRoomForWrite(force: false)
         }
+        pruneCommitRecords()
         var group: [PendingWrite] = []
         var bytes = 0
         for w in writers {
             guard var b = w.batch, group.isEmpty || bytes + b.byteSize <= Self.maxGroupBytes else { break }
+            group.append(w)
+            if let read = w.readSequence, let key = conflictingKey(w.keys ?? [], after: read) {
+                w.rejected = true
+                w.result = .failure(TransactionError.conflict(key: key))
+                continue
+            }
             b.sequence = lastAllocated + 1
             lastAllocated += UInt64(b.count)
             bytes += b.byteSize
             w.request = .batch(b)
             w.result = .success(lastAllocated)
-            group.append(w)
+            if liveTransactions > 0 {
+                recentCommits.append(CommitRecord(sequence: lastAllocated, keys: w.keys ?? Self.keys(of: b)))
+            }
         }
         return group
+    }
+
+    /// A key of `keys` that a commit after `sequence` wrote (holding `mutex`).
+    private func conflictingKey(_ keys: Set<[UInt8]>, after sequence: SequenceNumber) -> [UInt8]? {
+        for record in recentCommits.reversed() {
+            if record.sequence <= sequence { break }
+            if let k = record.keys.first(where: keys.contains) { return k }
+        }
+        return nil
+    }
+
+    /// Drops the commit records no live transaction can conflict with: all
+    /// of them without one, else those at or below the oldest snapshot
+    /// (holding `mutex`).
+    private func pruneCommitRecords() {
+        guard liveTransactions > 0 else { recentCommits.removeAll(); return }
+        let oldest = oldestLiveSnapshot
+        let stale = recentCommits.prefix { $0.sequence <= oldest }.count
+        if stale > 0 { recentCommits.removeFirst(stale) }
+    }
+
+    private static func keys(of batch: WriteBatch) -> Set<[UInt8]> {
+        var keys = Set<[UInt8]>()
+        try? batch.forEach { _, key, _ in keys.insert(Array(key)) }
+        return keys
     }
 
     /// Writes the group to the WAL (one write, at most one sync) and the
     /// memtable, without `mutex`: only the leader is here.
     private func commit(_ group: [PendingWrite]) -> Result<SequenceNumber, StorageError> {
+        let group = group.filter { !$0.rejected }
+        if group.isEmpty { return .success(0) }
         do {
             if case .sync = group[0].request {
                 if walDirty { try syncWAL() }
                 return .success(0)
             }
-            if case .switchMemtable = group[0].request { return group[0].result }
+            if case .switchMemtable = group[0].request { return .success(0) }
             let table = mutex.withLock { mem }
             var userBytes = 0
             for w in group {
@@ -138,9 +198,9 @@ extension EngineCore {
             // Whatever failed, the WAL or memtable may be half-written: stop
             // accepting writes until a reopen recovers from the log (LevelDB's bg_error).
             backgroundError = backgroundError ?? error
-            for w in group { w.result = .failure(error) }
+            for w in group where !w.rejected { w.result = .failure(error) }
         case .success:
-            if let last = group.last, last.batch != nil, case .success(let lsn) = last.result {
+            if let last = group.last(where: { $0.batch != nil }), case .success(let lsn) = last.result {
                 visibleSequence.store(lsn, ordering: .releasing)
             }
         }

@@ -34,6 +34,10 @@ final class EngineCore: @unchecked Sendable {
     /// Sizes of closed WAL segments still live, by number.
     var closedLogSizes: [UInt64: UInt64] = [:]         // guarded by mutex
     var lastCheckpointLSN: SequenceNumber              // guarded by mutex
+    /// Transactions begun and not yet finished.
+    var liveTransactions = 0                           // guarded by mutex
+    /// Commits since the oldest live transaction's snapshot, oldest first.
+    var recentCommits: [CommitRecord] = []             // guarded by mutex
 
     /// The WAL segment being appended to; used only by the commit leader
     /// (or by open/close when no writer can run).

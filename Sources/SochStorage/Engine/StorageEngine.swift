@@ -77,6 +77,25 @@ public final class StorageEngine: @unchecked Sendable {
     /// A snapshot at the latest committed LSN; compaction keeps what it sees.
     public func snapshot() -> Snapshot { core.snapshot() }
 
+    /// Begins a snapshot-isolated transaction reading at the latest commit
+    /// (see ``Transaction``).
+    public func beginTransaction() -> Transaction { core.beginTransaction() }
+
+    /// Runs `body` in a transaction that commits when it returns and aborts
+    /// when it throws; returns the body's result and the commit's LSN.
+    /// Conflicts surface as ``TransactionError/conflict(key:)`` from commit.
+    @discardableResult
+    public func transaction<R>(_ body: (Transaction) throws -> R) throws -> (result: R, lsn: SequenceNumber) {
+        let txn = beginTransaction()
+        do {
+            let result = try body(txn)
+            return (result, try txn.commit())
+        } catch {
+            txn.abort()
+            throw error
+        }
+    }
+
     /// Flushes every committed write to a synced table, records the LSN in
     /// the manifest and deletes the WAL segments it covered; returns that LSN.
     @discardableResult

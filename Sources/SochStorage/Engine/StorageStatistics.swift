@@ -36,6 +36,8 @@ public struct StorageStatistics: Sendable, Equatable {
     public var walSyncs: UInt64
     public var batchesCommitted: UInt64
     public var liveSnapshots: Int
+    public var transactionsCommitted: UInt64
+    public var transactionsAborted: UInt64
 
     /// The statistics under the seed's names, for JSON and the wire.
     public var dictionary: [(String, StatisticValue)] {
@@ -52,6 +54,8 @@ public struct StorageStatistics: Sendable, Equatable {
             ("write_amplification", .real(writeAmplification)),
             ("wal_syncs", .integer(walSyncs)), ("batches_committed", .integer(batchesCommitted)),
             ("live_snapshots", .integer(UInt64(liveSnapshots))),
+            ("transactions_committed", .integer(transactionsCommitted)),
+            ("transactions_aborted", .integer(transactionsAborted)),
         ]
         d.append(("tables_per_level", .list(tablesPerLevel.map { UInt64($0) })))
         d.append(("bytes_per_level", .list(bytesPerLevel)))
@@ -112,6 +116,8 @@ extension EngineCore {
             writeAmplification: user == 0 ? 0 : Double(written) / Double(user),
             walSyncs: counters.walSyncs.value,
             batchesCommitted: counters.batchesCommitted.value,
-            liveSnapshots: liveSnapshots)
+            liveSnapshots: liveSnapshots,
+            transactionsCommitted: counters.transactionsCommitted.value,
+            transactionsAborted: counters.transactionsAborted.value)
     }
 }

@@ -23,6 +23,8 @@ final class EngineCounters: Sendable {
     let flushes = Atomic<UInt64>(0)
     let walSyncs = Atomic<UInt64>(0)
     let batchesCommitted = Atomic<UInt64>(0)
+    let transactionsCommitted = Atomic<UInt64>(0)
+    let transactionsAborted = Atomic<UInt64>(0)
 
     init() {}
 }

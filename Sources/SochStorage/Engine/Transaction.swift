@@ -1,0 +1,157 @@
+import Synchronization
+
+/// Why a transaction could not do what was asked.
+///
+/// Codes continue ``StorageError``'s ranges: 6xx for transaction outcomes,
+/// shared with the C ABI and the wire protocol.
+public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Another transaction committed a write to `key` after this one's
+    /// snapshot was taken (first committer wins); nothing was written.
+    /// Retrying the whole transaction may succeed.
+    case conflict(key: [UInt8])
+    /// The transaction was already committed or aborted.
+    case finished(id: UInt64)
+
+    public var code: Int32 {
+        switch self {
+        case .conflict: return 600
+        case .finished: return 601
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .conflict(let key):
+            return "transaction conflict: another transaction committed a write to key \(key.count <= 64 ? String(decoding: key, as: UTF8.self) : "(\(key.count) bytes)") first; retry the transaction"
+        case .finished(let id): return "transaction \(id) has already committed or aborted"
+        }
+    }
+}
+
+/// A snapshot-isolated transaction (``StorageEngine/beginTransaction()``).
+///
+/// Reads see one snapshot, taken at begin, plus this transaction's own
+/// writes. Writes are buffered and committed atomically as one WAL record by
+/// ``commit()``, which returns the LSN; a write-write conflict with a
+/// transaction (or plain write) that committed after the snapshot makes the
+/// later committer fail with ``TransactionError/conflict(key:)`` (first
+/// committer wins), and nothing is written. Read-only transactions never
+/// fail. Write skew is possible, as snapshot isolation allows (two
+/// transactions that each read what the other writes both commit).
+///
+/// Not thread-safe: one transaction is used by one thread at a time. Its
+/// snapshot pins the versions it needs until it finishes (or is freed,
+/// which aborts it).
+public final class Transaction {
+    /// Unique within the process.
+    public let id: UInt64
+    private let engine: EngineCore
+    private let snapshot: Snapshot
+    /// Buffered writes in key order: a value, or nil for a delete.
+    private var writes: [[UInt8]: [UInt8]?] = [:]
+    private var state = State.active
+
+    private enum State { case active, committed, aborted }
+    private static let nextID = Atomic<UInt64>(1)
+
+    init(engine: EngineCore) {
+        self.engine = engine
+        snapshot = engine.snapshot()
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    deinit { if state == .active { abort() } }
+
+    /// The LSN this transaction reads at.
+    public var snapshotSequence: SequenceNumber { snapshot.sequence }
+    public var isActive: Bool { state == .active }
+
+    private func checkActive() throws {
+        guard state == .active else { throw TransactionError.finished(id: id) }
+    }
+
+    /// The value of `key`: this transaction's own write if any, else the snapshot's.
+    public func get(_ key: [UInt8]) throws -> [UInt8]? {
+        try checkActive()
+        if let own = writes[key] { return own }
+        return try engine.get(key, snapshot: snapshot)
+    }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws {
+        try checkActive()
+        guard key.count <= WriteBatch.maxKeySize, value.count <= WriteBatch.maxValueSize else {
+            throw StorageError.invalidArgument("key or value exceeds the size limit")
+        }
+        writes[key] = .some(value)
+    }
+
+    public func delete(_ key: [UInt8]) throws {
+        try checkActive()
+        writes[key] = .some(nil)
+    }
+
+    /// Pairs in [`start`, `end`) at the snapshot, with this transaction's own
+    /// writes applied (its puts appear, its deletes hide), in key order.
+    public func scan(from start: [UInt8]? = nil, to end: [UInt8]? = nil) throws -> [(key: [UInt8], value: [UInt8])] {
+        try checkActive()
+        var merged: [(key: [UInt8], value: [UInt8])] = []
+        let own = writes.filter { k, _ in
+            (start.map { compareBytes(k, $0) >= 0 } ?? true) && (end.map { compareBytes(k, $0) < 0 } ?? true)
+        }.sorted { compareBytes($0.key, $1.key) < 0 }
+        var i = 0
+        try engine.scan(from: start, to: end, snapshot: snapshot).forEach { k, v in
+            while i < own.count && compareBytes(own[i].key, k) < 0 {
+                if let value = own[i].value { merged.append((own[i].key, value)) }
+                i += 1
+            }
+            if i < own.count && own[i].key == k {
+                if let value = own[i].value { merged.append((k, value)) }
+                i += 1
+            } else {
+                merged.append((k, v))
+            }
+        }
+        for (k, v) in own[i...] { if let v { merged.append((k, v)) } }
+        return merged
+    }
+
+    /// Every pair whose key starts with `prefix`, as ``scan(from:to:)``.
+    public func scan(prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
+        try scan(from: prefix, to: ScanCursor.prefixEnd(prefix))
+    }
+
+    /// Commits the buffered writes atomically and returns their LSN (for a
+    /// read-only transaction, the snapshot's). Throws
+    /// ``TransactionError/conflict(key:)`` if a key it writes was written
+    /// by a commit after its snapshot; the transaction is finished either way.
+    @discardableResult
+    public func commit() throws -> SequenceNumber {
+        try checkActive()
+        defer { finish(.committed) }
+        if writes.isEmpty { return snapshot.sequence }
+        var batch = WriteBatch()
+        for (k, v) in writes.sorted(by: { compareBytes($0.key, $1.key) < 0 }) {
+            if let v { batch.put(k, v) } else { batch.delete(k) }
+        }
+        do {
+            return try engine.write(batch, readSequence: snapshot.sequence, keys: Set(writes.keys))
+        } catch {
+            state = .aborted
+            throw error
+        }
+    }
+
+    /// Discards the buffered writes and releases the snapshot; a no-op once
+    /// the transaction has finished.
+    public func abort() {
+        guard state == .active else { return }
+        finish(.aborted)
+    }
+
+    private func finish(_ end: State) {
+        if state == .active { state = end }
+        writes.removeAll()
+        snapshot.release()
+        engine.transactionFinished(committed: state == .committed)
+    }
+}
