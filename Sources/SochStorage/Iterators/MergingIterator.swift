@@ -12,11 +12,13 @@ final class MergingIterator: InternalIterator {
     /// the per-entry path (`children` keeps them alive). An existential
     /// call retains and releases its target; at four calls per entry that
     /// was a third of a merged scan.
-    private let fast: [Child]
+    /// (Owned raw buffers, not arrays: reading an array property retains its
+    /// storage, which cost a retain and a release per entry.)
+    private let fast: UnsafeMutableBufferPointer<Child>
     /// Each child's current key view (count 0 and nil base: exhausted),
     /// refreshed only for the child that moved, so picking the smallest
     /// compares plain memory with no call into a child.
-    private var views: [UnsafeRawBufferPointer]
+    private let views: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
     private var current = -1
 
     private enum Child {
@@ -27,12 +29,19 @@ final class MergingIterator: InternalIterator {
 
     init(_ children: [InternalIterator]) {
         self.children = children
-        fast = children.enumerated().map { i, c in
-            if let r = c as? RunIterator { return .run(Unmanaged.passUnretained(r)) }
-            if let m = c as? MemtableIterator { return .memtable(Unmanaged.passUnretained(m)) }
-            return .other(i)
+        fast = .allocate(capacity: children.count)
+        for (i, c) in children.enumerated() {
+            if let r = c as? RunIterator { fast.initializeElement(at: i, to: .run(Unmanaged.passUnretained(r))) }
+            else if let m = c as? MemtableIterator { fast.initializeElement(at: i, to: .memtable(Unmanaged.passUnretained(m))) }
+            else { fast.initializeElement(at: i, to: .other(i)) }
         }
-        views = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: children.count)
+        views = .allocate(capacity: children.count)
+        views.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    deinit {
+        fast.deallocate()
+        views.deallocate()
     }
 
     var isValid: Bool { current >= 0 }
@@ -81,12 +90,10 @@ final class MergingIterator: InternalIterator {
 
     @inline(__always)
     private func pickSmallest() {
-        current = views.withUnsafeBufferPointer { v in
-            var best = -1
-            for i in v.indices where v[i].baseAddress != nil {
-                if best < 0 || InternalKey.compare(v[i], v[best]) < 0 { best = i }
-            }
-            return best
+        var best = -1
+        for i in 0..<views.count where views[i].baseAddress != nil {
+            if best < 0 || InternalKey.compare(views[i], views[best]) < 0 { best = i }
         }
+        current = best
     }
 }

@@ -100,9 +100,9 @@ public final class ScanCursor {
 /// their boundaries. Element `i` is `(key, value)` as slices of that buffer.
 public struct ScanBatch: RandomAccessCollection, Sendable {
     /// Keys and values back to back.
-    public private(set) var bytes: [UInt8] = []
+    public internal(set) var bytes: [UInt8] = []
     /// Pair i's key is bytes[bounds[2i]..<bounds[2i+1]], its value bytes[bounds[2i+1]..<bounds[2i+2]].
-    private var bounds: [Int] = [0]
+    @usableFromInline var bounds: [Int] = [0]
 
     public init() {}
 
@@ -116,6 +116,7 @@ public struct ScanBatch: RandomAccessCollection, Sendable {
     /// Calls `body` with each pair as views into the batch, in order: the
     /// cheapest way to read a batch (no slice, no reference count per pair).
     /// The views are valid only during the call.
+    @inlinable
     public func forEachView(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
         try bytes.withUnsafeBytes { raw in
             try bounds.withUnsafeBufferPointer { b in
