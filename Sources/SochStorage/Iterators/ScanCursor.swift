@@ -86,7 +86,7 @@ public final class ScanCursor {
 
     /// The smallest key greater than every key that starts with `prefix`, or
     /// nil if there is none (the prefix is empty or all 0xFF bytes).
-    static func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {
+    public static func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {
         var end = prefix
         while let last = end.last {
             if last < 0xFF { end[end.count - 1] = last + 1; return end }

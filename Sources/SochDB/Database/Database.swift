@@ -1,0 +1,183 @@
+/// The embedded database: keys, hierarchical paths, scans, transactions,
+/// checkpoints and statistics over one directory (the seed's `Database`).
+///
+///     let db = try Database.open("./my_db")
+///     try db.put(Array("user:1".utf8), Array(#"{"name": "Alice"}"#.utf8))
+///     try db.putPath("users/alice/email", Array("alice@example.com".utf8))
+///     try db.transaction { txn in try txn.put(Array("k".utf8), Array("v".utf8)) }
+///     let lsn = try db.checkpoint()
+///     try db.close()
+///
+/// Thread-safety: every method may be called from any thread; transactions
+/// are used by one thread each. One process opens a directory at a time (a
+/// second gets `SochDBError.database(.databaseLocked)`). Every failure is a
+/// ``SochDBError``. Closing is idempotent and also happens on deinit.
+public final class Database: @unchecked Sendable {
+    /// Settings fixed at open.
+    public struct Options: Sendable {
+        public var syncMode: SyncMode
+        public var memtableSizeBytes: Int
+        public var cacheSizeBytes: Int
+        public var walRecovery: WALRecovery
+
+        public init(syncMode: SyncMode = .normal, memtableSizeBytes: Int = 64 << 20,
+                    cacheSizeBytes: Int = 64 << 20, walRecovery: WALRecovery = .strict) {
+            self.syncMode = syncMode; self.memtableSizeBytes = memtableSizeBytes
+            self.cacheSizeBytes = cacheSizeBytes; self.walRecovery = walRecovery
+        }
+
+        var storage: StorageOptions {
+            StorageOptions(syncMode: syncMode, memtableSizeBytes: memtableSizeBytes,
+                           blockCacheBytes: cacheSizeBytes, walRecovery: walRecovery)
+        }
+    }
+
+    /// The storage engine underneath (for tools and benchmarks).
+    public let engine: StorageEngine
+    public var path: String { engine.path }
+
+    private init(engine: StorageEngine) { self.engine = engine }
+
+    /// Opens the database in directory `path`, creating it if missing.
+    public static func open(_ path: String, options: Options = Options()) throws(SochDBError) -> Database {
+        try SochDBError.wrap { Database(engine: try StorageEngine.open(path: path, options: options.storage)) }
+    }
+
+    /// Waits for queued writes, syncs and releases the directory. Idempotent.
+    public func close() throws(SochDBError) { try SochDBError.wrap { try engine.close() } }
+
+    // MARK: keys
+
+    /// Stores `value` under `key` (keys starting with 0xFF are reserved).
+    /// Returns the commit's LSN.
+    @discardableResult
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws(SochDBError) -> UInt64 {
+        try KeyEncoding.checkApplicationKey(key)
+        return try SochDBError.wrap { try engine.put(key, value) }
+    }
+
+    /// The value stored under `key`, or nil.
+    public func get(_ key: [UInt8]) throws(SochDBError) -> [UInt8]? {
+        try KeyEncoding.checkApplicationKey(key)
+        return try SochDBError.wrap { try engine.get(key) }
+    }
+
+    /// Deletes `key` (no error if absent). Returns the commit's LSN.
+    @discardableResult
+    public func delete(_ key: [UInt8]) throws(SochDBError) -> UInt64 {
+        try KeyEncoding.checkApplicationKey(key)
+        return try SochDBError.wrap { try engine.delete(key) }
+    }
+
+    // MARK: paths
+
+    /// Stores `value` at a `/`-separated path (`users/alice/email`); no
+    /// segment may be empty or contain a NUL byte.
+    @discardableResult
+    public func putPath(_ path: String, _ value: [UInt8]) throws(SochDBError) -> UInt64 {
+        let key = try KeyEncoding.pathKey(path)
+        return try SochDBError.wrap { try engine.put(key, value) }
+    }
+
+    public func getPath(_ path: String) throws(SochDBError) -> [UInt8]? {
+        let key = try KeyEncoding.pathKey(path)
+        return try SochDBError.wrap { try engine.get(key) }
+    }
+
+    @discardableResult
+    public func deletePath(_ path: String) throws(SochDBError) -> UInt64 {
+        let key = try KeyEncoding.pathKey(path)
+        return try SochDBError.wrap { try engine.delete(key) }
+    }
+
+    /// Every path at or under `prefix` (whole segments: `users/al` does not
+    /// match `users/alice`), in order, with its value.
+    public func scanPath(_ prefix: String) throws(SochDBError) -> [(path: String, value: [UInt8])] {
+        // The encoded path with its final terminator is a prefix of exactly
+        // the path itself and every path below it.
+        let subtree = try KeyEncoding.pathKey(prefix)
+        return try SochDBError.wrap {
+            var out: [(path: String, value: [UInt8])] = []
+            try engine.scan(prefix: subtree).forEach { k, v in out.append((KeyEncoding.path(fromKey: k), v)) }
+            return out
+        }
+    }
+
+    // MARK: scans
+
+    /// The application keys in [`start`, `end`) in order (nil: unbounded),
+    /// fetched in batches of `batchSize` (the seed's `scan_batched`): pass
+    /// the cursor's batches across a boundary, one crossing per batch.
+    public func scanBatched(start: [UInt8]? = nil, end: [UInt8]? = nil, batchSize: Int = 1024) throws(SochDBError) -> DatabaseCursor {
+        if let start { try KeyEncoding.checkApplicationKey(start) }
+        let upper = end.map { $0.first == KeyEncoding.reservedByte ? [KeyEncoding.reservedByte] : $0 } ?? [KeyEncoding.reservedByte]
+        return try SochDBError.wrap { DatabaseCursor(try engine.scan(from: start, to: upper), batchSize: batchSize) }
+    }
+
+    /// All application pairs in [`start`, `end`), in key order.
+    public func scan(start: [UInt8]? = nil, end: [UInt8]? = nil) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        try scanBatched(start: start, end: end).all()
+    }
+
+    /// All application pairs whose key starts with `prefix`, in key order.
+    public func scanPrefix(_ prefix: [UInt8]) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        try scan(start: prefix, end: ScanCursor.prefixEnd(prefix))
+    }
+
+    // MARK: transactions, checkpoints, statistics
+
+    /// A new snapshot-isolated transaction (see ``DatabaseTransaction``).
+    public func beginTransaction() -> DatabaseTransaction { DatabaseTransaction(engine.beginTransaction()) }
+
+    /// Runs `body` in a transaction that commits when it returns (the result
+    /// and the LSN come back) and aborts when it throws.
+    @discardableResult
+    public func transaction<R>(_ body: (DatabaseTransaction) throws -> R) throws(SochDBError) -> (result: R, lsn: UInt64) {
+        let txn = beginTransaction()
+        do {
+            let result = try body(txn)
+            return (result, try txn.commit())
+        } catch {
+            txn.abort()
+            throw SochDBError(error)
+        }
+    }
+
+    /// Flushes everything to tables, records the LSN, recycles the WAL; returns the LSN.
+    @discardableResult
+    public func checkpoint() throws(SochDBError) -> UInt64 { try SochDBError.wrap { try engine.checkpoint() } }
+
+    /// The seed's statistics (`keys_count`, `bytes_written`, …,
+    /// `transactions_committed`, `transactions_aborted`, `queries_executed`)
+    /// by name, in a stable order. `queries_executed` counts SQL statements.
+    public func stats() -> [(name: String, value: StatisticValue)] {
+        engine.statistics().dictionary.map { ($0.0, $0.1) } + [("queries_executed", .integer(queriesExecuted))]
+    }
+
+    /// SQL statements run so far (the SQL layer counts them).
+    var queriesExecuted: UInt64 { 0 }
+
+    deinit { try? engine.close() }
+}
+
+/// A batched scan of application keys (``Database/scanBatched(start:end:batchSize:)``).
+public final class DatabaseCursor {
+    private let cursor: ScanCursor
+    public let batchSize: Int
+
+    init(_ cursor: ScanCursor, batchSize: Int) { self.cursor = cursor; self.batchSize = max(1, batchSize) }
+
+    /// The next batch (empty at the end).
+    public func next() throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        try SochDBError.wrap { try cursor.nextBatch(maxEntries: batchSize) }
+    }
+
+    func all() throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        while true {
+            let batch = try next()
+            if batch.isEmpty { return out }
+            out.append(contentsOf: batch)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A snapshot-isolated transaction of a ``Database``: the engine's
+/// ``Transaction`` with paths and ``SochDBError``s. Reads see the snapshot
+/// taken at begin plus this transaction's own writes; `commit` returns the
+/// LSN or fails with `SochDBError.transaction(.conflict)` if another commit
+/// wrote one of its keys first. Used by one thread at a time.
+public final class DatabaseTransaction {
+    let txn: Transaction
+
+    init(_ txn: Transaction) { self.txn = txn }
+
+    public var id: UInt64 { txn.id }
+    public var isActive: Bool { txn.isActive }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws(SochDBError) {
+        try KeyEncoding.checkApplicationKey(key)
+        try SochDBError.wrap { try txn.put(key, value) }
+    }
+
+    public func get(_ key: [UInt8]) throws(SochDBError) -> [UInt8]? {
+        try KeyEncoding.checkApplicationKey(key)
+        return try SochDBError.wrap { try txn.get(key) }
+    }
+
+    public func delete(_ key: [UInt8]) throws(SochDBError) {
+        try KeyEncoding.checkApplicationKey(key)
+        try SochDBError.wrap { try txn.delete(key) }
+    }
+
+    public func putPath(_ path: String, _ value: [UInt8]) throws(SochDBError) {
+        let key = try KeyEncoding.pathKey(path)
+        try SochDBError.wrap { try txn.put(key, value) }
+    }
+
+    public func getPath(_ path: String) throws(SochDBError) -> [UInt8]? {
+        let key = try KeyEncoding.pathKey(path)
+        return try SochDBError.wrap { try txn.get(key) }
+    }
+
+    public func deletePath(_ path: String) throws(SochDBError) {
+        let key = try KeyEncoding.pathKey(path)
+        try SochDBError.wrap { try txn.delete(key) }
+    }
+
+    /// Application pairs in [`start`, `end`) at the snapshot, own writes applied.
+    public func scan(start: [UInt8]? = nil, end: [UInt8]? = nil) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        if let start { try KeyEncoding.checkApplicationKey(start) }
+        let upper = end.map { $0.first == KeyEncoding.reservedByte ? [KeyEncoding.reservedByte] : $0 } ?? [KeyEncoding.reservedByte]
+        return try SochDBError.wrap { try txn.scan(from: start, to: upper) }
+    }
+
+    public func scanPrefix(_ prefix: [UInt8]) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        try scan(start: prefix, end: ScanCursor.prefixEnd(prefix))
+    }
+
+    /// Commits atomically (one WAL record); returns the LSN.
+    @discardableResult
+    public func commit() throws(SochDBError) -> UInt64 { try SochDBError.wrap { try txn.commit() } }
+
+    /// Discards the writes; a no-op once finished.
+    public func abort() { txn.abort() }
+}

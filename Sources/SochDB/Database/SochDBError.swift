@@ -1,0 +1,61 @@
+/// Every failure of the `Database` API, in the seed's four families
+/// (database, transaction, connection, protocol) plus bad input.
+///
+/// ``code`` is stable and shared with the C ABI and the wire protocol: it is
+/// the wrapped error's own code (``StorageError``: 1xx–5xx, ``TransactionError``:
+/// 6xx, ``SochVectorError``: 1xx–4xx), 120 for an invalid path or key, and 7xx
+/// for connection and protocol failures (used by the servers and clients).
+public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The storage engine failed: I/O, corruption, a locked or closed database.
+    case database(StorageError)
+    /// A transaction conflicted or was used after it finished.
+    case transaction(TransactionError)
+    /// The vector engine rejected the input or a file.
+    case vector(SochVectorError)
+    /// A path, key or argument the API does not accept (empty path segment,
+    /// NUL byte, a key in the reserved 0xFF namespace…).
+    case invalidArgument(String)
+    /// A client could not reach or lost its server.
+    case connection(String)
+    /// A peer sent a frame that breaks the wire protocol.
+    case `protocol`(String)
+
+    public var code: Int32 {
+        switch self {
+        case .database(let e): return e.code
+        case .transaction(let e): return e.code
+        case .vector(let e): return e.code
+        case .invalidArgument: return 120
+        case .connection: return 700
+        case .protocol: return 701
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .database(let e): return e.description
+        case .transaction(let e): return e.description
+        case .vector(let e): return e.description
+        case .invalidArgument(let why): return "invalid argument: \(why)"
+        case .connection(let why): return "connection error: \(why)"
+        case .protocol(let why): return "protocol error: \(why)"
+        }
+    }
+
+    /// Maps an engine error to its family; anything else is a bug of ours.
+    init(_ error: any Error) {
+        switch error {
+        case let e as SochDBError: self = e
+        case let e as StorageError: self = .database(e)
+        case let e as TransactionError: self = .transaction(e)
+        case let e as SochVectorError: self = .vector(e)
+        default: self = .database(.closed("unexpected error: \(error)"))
+        }
+    }
+
+    /// Runs `body`, rethrowing any failure as a `SochDBError`.
+    @inline(__always)
+    static func wrap<R>(_ body: () throws -> R) throws(SochDBError) -> R {
+        do { return try body() } catch { throw SochDBError(error) }
+    }
+}
