@@ -39,9 +39,11 @@ struct Crash: ParsableCommand {
     @Option(help: "Sync mode of the writer (every mode survives a process crash).") var sync = "normal"
     @Option(help: "Longest run of the child before the kill, in milliseconds.") var maxRunMs = 300
     @Option(help: "Database directory (default: a fresh temporary one, removed on success).") var dir: String?
+    @Option(help: "batches (atomic write batches) or bank (concurrent transfer transactions).") var workload = "batches"
 
     func run() throws {
         guard let mode = SyncMode(rawValue: sync) else { throw ValidationError("--sync must be off, normal or full") }
+        guard ["batches", "bank"].contains(workload) else { throw ValidationError("--workload must be batches or bank") }
         let db = dir ?? temporaryDirectory("crash")
         var rng = SplitMix64(seed: seed)
         var acknowledgedTotal = 0, lastAcknowledged = -1, killedDuringOpen = 0
@@ -49,7 +51,7 @@ struct Crash: ParsableCommand {
         for i in 0..<iterations {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: me)
-            child.arguments = ["child", "--db", db, "--sync", mode.rawValue]
+            child.arguments = ["child", "--db", db, "--sync", mode.rawValue, "--workload", workload]
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()
@@ -60,17 +62,22 @@ struct Crash: ParsableCommand {
             let seen = acks.finish()
             if seen.isEmpty { killedDuringOpen += 1 }
             acknowledgedTotal += seen.count
-            if let last = seen.last { lastAcknowledged = last }
+            if let last = seen.max() { lastAcknowledged = max(lastAcknowledged, last) }
             let engine = try StorageEngine.open(path: db, options: stressOptions(sync: mode))
             do {
-                try StressWorkload.check(engine, acknowledged: lastAcknowledged)
+                if workload == "bank" {
+                    try BankWorkload.check(engine, acknowledged: lastAcknowledged)
+                } else {
+                    try StressWorkload.check(engine, acknowledged: lastAcknowledged)
+                }
             } catch {
                 print("crash: FAIL at iteration \(i + 1): \(error) (database left in \(db))")
                 throw ExitCode(1)
             }
             try engine.close()
         }
-        print("crash: PASS \(iterations) iterations, \(acknowledgedTotal) batches acknowledged and found, last batch \(lastAcknowledged), \(killedDuringOpen) kills before the first commit")
+        let unit = workload == "bank" ? "transfers" : "batches"
+        print("crash: PASS \(iterations) iterations, \(acknowledgedTotal) \(unit) acknowledged and found, last \(lastAcknowledged), \(killedDuringOpen) kills before the first commit")
         if dir == nil { try? FileManager.default.removeItem(atPath: db) }
     }
 }
@@ -99,15 +106,35 @@ struct Child: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "(internal) the writer that `crash` kills.", shouldDisplay: false)
     @Option var db: String
     @Option var sync = "normal"
+    @Option var workload = "batches"
 
     func run() throws {
         let engine = try StorageEngine.open(path: db, options: stressOptions(sync: SyncMode(rawValue: sync) ?? .normal))
+        if workload == "bank" { try runBank(engine) }
         var j = try StressWorkload.lastBatch(engine) + 1
         while true {
             try engine.write(StressWorkload.batch(j))
             FileHandle.standardOutput.write(Data("\(j)\n".utf8))   // unbuffered: the parent sees each ack at once
             j += 1
         }
+    }
+}
+
+extension Child {
+    /// Three threads transfer until killed; each acknowledged counter value
+    /// is written to stdout after its commit returns.
+    func runBank(_ engine: StorageEngine) throws -> Never {
+        try BankWorkload.setUp(engine)
+        for t in 0..<3 {
+            Thread.detachNewThread {
+                var rng = SplitMix64(seed: UInt64(getpid()) &* 31 &+ UInt64(t))
+                while true {
+                    guard let count = try? BankWorkload.transfer(engine, rng: &rng) else { Foundation.exit(3) }
+                    FileHandle.standardOutput.write(Data("\(count)\n".utf8))
+                }
+            }
+        }
+        while true { sleep(60) }
     }
 }
 

@@ -70,3 +70,61 @@ struct StressFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
+
+/// The bank workload of the crash test: accounts whose balances always sum
+/// to the same total, and a counter every transfer increments, all updated in
+/// one snapshot-isolated transaction per transfer (several threads,
+/// retrying on conflict). After any crash the total must hold, no balance may
+/// be negative, and the counter must be at least the last acknowledged one.
+enum BankWorkload {
+    static let accounts = 16
+    static let initialBalance = 1_000
+    static let counterKey = Array("bank/transfers".utf8)
+    static func account(_ i: Int) -> [UInt8] { Array("bank/account/\(i)".utf8) }
+    static func int(_ bytes: [UInt8]?) -> Int { bytes.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0 }
+    static func bytes(_ n: Int) -> [UInt8] { Array(String(n).utf8) }
+
+    /// Creates the accounts once (a no-op when they exist).
+    static func setUp(_ engine: StorageEngine) throws {
+        try engine.transaction { txn in
+            guard try txn.get(account(0)) == nil else { return }
+            for a in 0..<accounts { try txn.put(account(a), bytes(initialBalance)) }
+            try txn.put(counterKey, bytes(0))
+        }
+    }
+
+    /// One transfer; returns the counter value it committed.
+    static func transfer(_ engine: StorageEngine, rng: inout SplitMix64) throws -> Int {
+        while true {
+            let from = Int(rng.next() % UInt64(accounts)), to = Int(rng.next() % UInt64(accounts))
+            do {
+                return try engine.transaction { txn in
+                    let count = int(try txn.get(counterKey)) + 1
+                    let balance = int(try txn.get(account(from)))
+                    let amount = balance == 0 ? 0 : Int(rng.next() % UInt64(min(balance, 100) + 1))
+                    if from != to {
+                        try txn.put(account(from), bytes(balance - amount))
+                        try txn.put(account(to), bytes(int(try txn.get(account(to))) + amount))
+                    }
+                    try txn.put(counterKey, bytes(count))
+                    return count
+                }.result
+            } catch TransactionError.conflict {
+                continue
+            }
+        }
+    }
+
+    /// Checks the invariants; returns the counter.
+    @discardableResult
+    static func check(_ engine: StorageEngine, acknowledged: Int) throws -> Int {
+        let balances = try (0..<accounts).map { int(try engine.get(account($0))) }
+        guard balances.reduce(0, +) == accounts * initialBalance else {
+            throw StressFailure("balances sum to \(balances.reduce(0, +)), not \(accounts * initialBalance): \(balances)")
+        }
+        guard balances.allSatisfy({ $0 >= 0 }) else { throw StressFailure("a negative balance: \(balances)") }
+        let count = int(try engine.get(counterKey))
+        guard count >= acknowledged else { throw StressFailure("transfer \(acknowledged) was acknowledged but the counter is \(count)") }
+        return count
+    }
+}

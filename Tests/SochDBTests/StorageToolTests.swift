@@ -88,6 +88,12 @@ struct StorageToolTests {
         #expect(out.hasPrefix("crash: PASS 100 iterations"))
     }
 
+    @Test func crashTestKeepsTheBankTotalThroughKills() throws {
+        let (status, out, err) = try runTool("sochdb-stress", ["crash", "--workload", "bank", "--iterations", "50", "--max-run-ms", "150"])
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.hasPrefix("crash: PASS 50 iterations"))
+    }
+
     @Test func powerLossTestKeepsEverySyncedBatch() throws {
         let (status, out, err) = try runTool("sochdb-stress", ["power-loss", "--iterations", "100"])
         #expect(status == 0, "\(out)\(err)")
