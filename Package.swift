@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "sochdb-bench", targets: ["sochdb-bench"]),
         .executable(name: "sochdb", targets: ["sochdb"]),
         .executable(name: "sochdb-stress", targets: ["sochdb-stress"]),
+        .executable(name: "sochdb-examples", targets: ["sochdb-examples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -88,7 +89,9 @@ let package = Package(
             swiftSettings: nativeFlags
         ),
         .testTarget(name: "SochVectorTests", dependencies: ["SochVector"], swiftSettings: nativeFlags),
+        .target(name: "SochDBExamples", dependencies: ["SochDB"], path: "Examples/UseCases", swiftSettings: nativeFlags),
+        .executableTarget(name: "sochdb-examples", dependencies: ["SochDBExamples"], path: "Examples/Runner", swiftSettings: nativeFlags),
         .testTarget(name: "SochStorageTests", dependencies: ["SochStorage"], swiftSettings: nativeFlags),
-        .testTarget(name: "SochDBTests", dependencies: ["SochDB"], swiftSettings: nativeFlags),
+        .testTarget(name: "SochDBTests", dependencies: ["SochDB", "SochDBExamples"], swiftSettings: nativeFlags),
     ]
 )

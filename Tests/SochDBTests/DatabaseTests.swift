@@ -68,7 +68,7 @@ struct DatabaseTests {
         #expect(lsn == 2)
         #expect(s(try db.getPath("config/app/theme")) == "dark")
         struct Oops: Error {}
-        #expect(throws: SochDBError.self) { try db.transaction { txn in try txn.put(b("key1"), b("no")); throw Oops() } }
+        #expect(throws: Oops.self) { try db.transaction { txn in try txn.put(b("key1"), b("no")); throw Oops() } }
         #expect(s(try db.get(b("key1"))) == "value1")
 
         let t1 = db.beginTransaction(), t2 = db.beginTransaction()

@@ -130,16 +130,17 @@ public final class Database: @unchecked Sendable {
     public func beginTransaction() -> DatabaseTransaction { DatabaseTransaction(engine.beginTransaction()) }
 
     /// Runs `body` in a transaction that commits when it returns (the result
-    /// and the LSN come back) and aborts when it throws.
+    /// and the LSN come back) and aborts when it throws. The body's own errors
+    /// come through unchanged; the database's are ``SochDBError``s.
     @discardableResult
-    public func transaction<R>(_ body: (DatabaseTransaction) throws -> R) throws(SochDBError) -> (result: R, lsn: UInt64) {
+    public func transaction<R>(_ body: (DatabaseTransaction) throws -> R) throws -> (result: R, lsn: UInt64) {
         let txn = beginTransaction()
         do {
             let result = try body(txn)
             return (result, try txn.commit())
         } catch {
             txn.abort()
-            throw SochDBError(error)
+            throw error
         }
     }
 
