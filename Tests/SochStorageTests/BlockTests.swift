@@ -39,14 +39,8 @@ final class BlockTests: XCTestCase {
         return builder.finish()
     }
 
-    /// Index of the first reference entry ≥ `target`.
     private static func lowerBound(_ entries: [Entry], _ target: [UInt8]) -> Int {
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if InternalKey.compare(entries[mid].key, target) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        referenceLowerBound(entries.map(\.key), target)
     }
 
     func testRoundTripAndSeekEveryKey() throws {

@@ -28,3 +28,14 @@ extension StorageEngine {
         return out
     }
 }
+
+/// Index of the first of `keys` (sorted internal keys) that is ≥ `target`:
+/// the reference the block and table seeks are checked against.
+func referenceLowerBound(_ keys: [[UInt8]], _ target: [UInt8]) -> Int {
+    var lo = 0, hi = keys.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if InternalKey.compare(keys[mid], target) < 0 { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+}

@@ -61,12 +61,7 @@ final class TableTests: XCTestCase {
     }
 
     private static func lowerBound(_ entries: [Entry], _ target: [UInt8]) -> Int {
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if InternalKey.compare(entries[mid].key, target) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        referenceLowerBound(entries.map(\.key), target)
     }
 
     private func get(_ table: TableReader, _ user: [UInt8], at seq: SequenceNumber = maxSequenceNumber) throws -> Entry? {

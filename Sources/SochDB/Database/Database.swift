@@ -134,13 +134,12 @@ public final class Database: @unchecked Sendable {
     /// come through unchanged; the database's are ``SochDBError``s.
     @discardableResult
     public func transaction<R>(_ body: (DatabaseTransaction) throws -> R) throws -> (result: R, lsn: UInt64) {
-        let txn = beginTransaction()
         do {
-            let result = try body(txn)
-            return (result, try txn.commit())
-        } catch {
-            txn.abort()
-            throw error
+            return try engine.transaction { try body(DatabaseTransaction($0)) }
+        } catch let e as StorageError {
+            throw SochDBError.database(e)          // from the commit
+        } catch let e as TransactionError {
+            throw SochDBError.transaction(e)
         }
     }
 
