@@ -32,6 +32,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -50,9 +51,10 @@ let package = Package(
             dependencies: ["CSochSupport"],
             swiftSettings: hotSettings
         ),
+        .target(name: "SochTOON"),
         .target(
             name: "SochDB",
-            dependencies: ["SochVector", "SochStorage"],
+            dependencies: ["SochVector", "SochStorage", "SochTOON"],
             swiftSettings: nativeFlags
         ),
         .executableTarget(
@@ -92,6 +94,7 @@ let package = Package(
         .target(name: "SochDBExamples", dependencies: ["SochDB"], path: "Examples/UseCases", swiftSettings: nativeFlags),
         .executableTarget(name: "sochdb-examples", dependencies: ["SochDBExamples"], path: "Examples/Runner", swiftSettings: nativeFlags),
         .testTarget(name: "SochStorageTests", dependencies: ["SochStorage"], swiftSettings: nativeFlags),
+        .testTarget(name: "SochTOONTests", dependencies: ["SochTOON", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "SochDBTests", dependencies: ["SochDB", "SochDBExamples"], swiftSettings: nativeFlags),
     ]
 )

@@ -5,3 +5,4 @@
 // application needs.
 @_exported import SochVector
 @_exported import SochStorage
+@_exported import SochTOON

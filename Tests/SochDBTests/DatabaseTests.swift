@@ -104,3 +104,15 @@ struct DatabaseTests {
         try reopened.close()
     }
 }
+
+struct DatabaseTOONTests {
+    @Test func seedExamplesThroughTheDatabaseAPI() throws {
+        let records: [[String: TOONValue]] = [["name": "Alice", "email": "alice@example.com"], ["name": "Bob", "email": "bob@example.com"]]
+        #expect(try Database.toTOON(table: "users", records: records, fields: ["name", "email"])
+                == "users[2]{name,email}:Alice,alice@example.com;Bob,bob@example.com")
+        let (table, fields, decoded) = try Database.fromTOON("users[2]{name,email}:Alice,alice@ex.com;Bob,bob@ex.com")
+        #expect(table == "users" && fields == ["name", "email"])
+        #expect(decoded[1]["email"] == "bob@ex.com")
+        #expect(throws: TOONError.self) { try Database.fromTOON("users[3]{name}:a;b") }
+    }
+}
