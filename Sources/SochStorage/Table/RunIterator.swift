@@ -140,9 +140,10 @@ final class RunIterator: InternalIterator {
     }
 
     /// Loads block `i` of the current table into the cursor (positioned at
-    /// its end until a decode), reading ahead on sequential walks: after two
+    /// its end until a decode), reading ahead on sequential walks: after three
     /// blocks in a row, 2, 4, … up to 32 blocks (~128 KiB) per pread, as
-    /// RocksDB's iterators do.
+    /// RocksDB's iterators do (starting at the third block spares short
+    /// scans, which read one to three blocks per run, any over-read).
     private func startBlock(_ i: Int) throws {
         let table = tables[tableIndex]
         let sequential = i == blockIndex + 1
@@ -152,7 +153,7 @@ final class RunIterator: InternalIterator {
             blk = ahead[i - aheadStart]
         } else {
             sequentialLoads = sequential ? sequentialLoads + 1 : 0
-            let count = sequentialLoads >= 2 ? 1 << min(sequentialLoads - 1, 5) : 1
+            let count = sequentialLoads >= 3 ? 1 << min(sequentialLoads - 2, 5) : 1
             do {
                 ahead = try table.dataBlocks(from: i, count: count, fillCache: fillCache)
             } catch {
