@@ -30,9 +30,12 @@ struct IsolationTests {
                 let txn = engine.beginTransaction()
                 do {
                     for n in 0..<(1 + Int(rng.next() % 4)) {
-                        // Yield now and then, so other threads commit between
-                        // this transaction's operations (2 cores, 4 threads).
-                        if rng.next() % 4 == 0 { sched_yield() }
+                        // Yield now and then, and sometimes sleep, so other
+                        // threads commit between this transaction's operations
+                        // even when a loaded machine runs the threads one after
+                        // another (2 cores, 4 threads, other tests running).
+                        let pause = rng.next() % 32
+                        if pause == 0 { usleep(200) } else if pause < 8 { sched_yield() }
                         let k = window + Int(rng.next() % 8)
                         if rng.next() % 2 == 0 {
                             let value = t * 100_000_000 + i * 10 + n
