@@ -33,7 +33,7 @@ struct ExamplesTests {
         }
         // Eight threads race for one email: exactly one wins.
         let winners = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 8) { i in
+        runOnThreads(8) { i in
             if (try? users.createUser(email: "bob@example.com", name: "Bob \(i)")) != nil { winners.withLock { $0 += 1 } }
         }
         #expect(winners.withLock { $0 } == 1)

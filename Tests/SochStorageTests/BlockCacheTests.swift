@@ -94,7 +94,7 @@ final class BlockCacheTests: XCTestCase {
         let cache = BlockCache(capacityBytes: 64 * 1000, counters: counters, shardCount: 16)
         let block = Self.block()
         let threads = 4, perThread = 20_000
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        runOnThreads(threads) { t in
             var rng = SplitMix64(seed: UInt64(t))
             for _ in 0..<perThread {
                 let offset = rng.next() % 500

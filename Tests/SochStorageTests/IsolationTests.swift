@@ -18,7 +18,7 @@ struct IsolationTests {
         let engine = try StorageEngine.open(path: dir, options: tinyOptions())
         let threads = 4, perThread = 10_000
         let histories = Mutex<[[ListAppendChecker.Txn]]>(Array(repeating: [], count: threads))
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        runOnThreads(threads) { t in
             var rng = SplitMix64(seed: UInt64(t) &+ 77)
             var history: [ListAppendChecker.Txn] = []
             history.reserveCapacity(perThread)

@@ -127,7 +127,7 @@ struct StorageEngineTests {
         let dir = makeTemporaryDirectory(); defer { removeTree(dir) }
         let engine = try StorageEngine.open(path: dir, options: tinyOptions(sync: .full))
         let threads = 4, perThread = 200
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        runOnThreads(threads) { t in
             for i in 0..<perThread { try! engine.put(b("t\(t)/\(i)"), b("\(i)")) }
         }
         let stats = engine.statistics()

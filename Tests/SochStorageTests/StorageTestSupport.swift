@@ -39,3 +39,17 @@ func referenceLowerBound(_ keys: [[UInt8]], _ target: [UInt8]) -> Int {
     }
     return lo
 }
+
+/// Runs `body(0..<count)` on `count` dedicated threads at once and waits for
+/// all. (`DispatchQueue.concurrentPerform` may run the iterations one after
+/// another when the pool is busy with other tests, which would make a
+/// concurrency test test nothing.)
+func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchGroup()
+    for i in 0..<count {
+        done.enter()
+        let thread = Thread { body(i); done.leave() }
+        thread.start()
+    }
+    done.wait()
+}

@@ -221,7 +221,7 @@ final class TableTests: XCTestCase {
         let cache = BlockCache(capacityBytes: 64 << 10, counters: EngineCounters())
         let table = try open("shared.sst", cache: cache)
         let failures = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { t in
+        runOnThreads(4) { t in
             var rng = SplitMix64(seed: UInt64(t))
             for _ in 0..<5000 {
                 let i = Int(rng.next() % 5000)

@@ -105,7 +105,7 @@ struct TransactionTests {
         let accounts = 10, initial = 100
         try engine.transaction { txn in for a in 0..<accounts { try txn.put(b("acct/\(a)"), bytes(initial)) } }
         let conflicts = Atomic<Int>(0), audits = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+        runOnThreads(4) { worker in
             var rng = SplitMix64(seed: UInt64(worker + 1))
             for _ in 0..<300 {
                 if worker == 3 {
@@ -149,7 +149,7 @@ struct TransactionTests {
         let dir = makeTemporaryDirectory("txn"); defer { removeTree(dir) }
         let engine = try StorageEngine.open(path: dir)
         let committed = Atomic<Int>(0), conflicts = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+        runOnThreads(4) { _ in
             for _ in 0..<250 {
                 while true {
                     do {
