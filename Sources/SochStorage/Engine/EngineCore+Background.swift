@@ -75,7 +75,6 @@ extension EngineCore {
         let obsoleteLogs: [UInt64] = mutex.withLock {
             current = next
             manifest = manifestToStore
-            lastCheckpointLSN = manifestToStore.lastCheckpointLSN
             if flushed != nil { imm = nil }
             let old = closedLogSizes.keys.filter { $0 < manifestToStore.logNumber }
             for n in old { closedLogSizes.removeValue(forKey: n) }

@@ -33,7 +33,6 @@ final class EngineCore: @unchecked Sendable {
     var compactPointer: [[UInt8]] = Array(repeating: [], count: Manifest.maxLevels) // guarded by workLock
     /// Sizes of closed WAL segments still live, by number.
     var closedLogSizes: [UInt64: UInt64] = [:]         // guarded by mutex
-    var lastCheckpointLSN: SequenceNumber              // guarded by mutex
     /// Transactions begun and not yet finished.
     var liveTransactions = 0                           // guarded by mutex
     /// Commits since the oldest live transaction's snapshot, oldest first.
@@ -69,7 +68,6 @@ final class EngineCore: @unchecked Sendable {
         self.current = recovered.version
         self.manifest = recovered.manifest
         self.nextFileNumber = recovered.manifest.nextFileNumber
-        self.lastCheckpointLSN = recovered.manifest.lastCheckpointLSN
         self.wal = recovered.wal
         self.lastAllocated = recovered.manifest.lastSequence
         self.visibleSequence.store(recovered.manifest.lastSequence, ordering: .releasing)

@@ -85,7 +85,7 @@ extension EngineCore {
     /// The current statistics. O(tables); takes the engine lock briefly.
     public func statistics() -> StorageStatistics {
         mutex.lock()
-        let mem = self.mem, imm = self.imm, version = current, checkpoint = lastCheckpointLSN
+        let mem = self.mem, imm = self.imm, version = current, checkpoint = manifest.lastCheckpointLSN
         let closedLogs: UInt64 = closedLogSizes.values.reduce(0, +)
         let liveSnapshots: Int = snapshots.values.reduce(0, +)
         mutex.unlock()
