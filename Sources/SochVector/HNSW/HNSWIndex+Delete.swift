@@ -1,0 +1,34 @@
+/// Deleting vectors: tombstones, as hnswlib's `markDelete`.
+///
+/// A deleted node stays in the graph and keeps routing searches through its
+/// links (removing it would cut paths and cost recall), but is never
+/// returned, by the graph walk or the exact fallback. `save` writes the
+/// tombstones and `open` restores them. Recall over the live vectors stays
+/// close to a fresh index's while tombstones are a minority; the collection
+/// layer rebuilds past a threshold.
+extension HNSWIndex {
+    /// Marks the vector with external id `id` deleted. Returns false if it
+    /// already was. Throws ``SochVectorError/notFound(_:)`` for an unknown
+    /// id. Takes the write lock (searches wait); a mapped index is first
+    /// copied into memory, since its file mapping is read-only. O(1) after
+    /// that copy.
+    @discardableResult
+    public func markDeleted(id: Int64) throws -> Bool {
+        try rwLock.write {
+            guard let node = internalID(for: id) else { throw SochVectorError.notFound("id \(id)") }
+            if layout.isDeleted(node) { return false }
+            if owned == nil { ensureOwned(capacity: layout.count, upperCapacity: layout.upperLength) }
+            layout.tombstones[Int(node >> 6)] |= 1 << UInt64(node & 63)
+            deletedCount += 1
+            return true
+        }
+    }
+
+    /// Whether `id` is deleted; ``SochVectorError/notFound(_:)`` if unknown.
+    public func isDeleted(id: Int64) throws -> Bool {
+        try rwLock.read {
+            guard let node = internalID(for: id) else { throw SochVectorError.notFound("id \(id)") }
+            return layout.isDeleted(node)
+        }
+    }
+}
