@@ -66,8 +66,13 @@ public struct WriteBatch: Sendable {
         representation.setFixed32(UInt32(count + 1), at: 8)
     }
 
-    /// Checks key and value sizes before anything is written.
+    /// Checks key, value and batch sizes before anything is written, so a
+    /// batch too large for one WAL record is refused as bad input instead of
+    /// failing inside the commit (which would stop the engine).
     func validate() throws {
+        if representation.count > WALFormat.maxPayloadSize {
+            throw StorageError.invalidArgument("write batch of \(representation.count) bytes exceeds the limit of \(WALFormat.maxPayloadSize) (one WAL record)")
+        }
         try forEach { kind, key, value in
             if key.count > Self.maxKeySize { throw StorageError.invalidArgument("key of \(key.count) bytes exceeds the limit of \(Self.maxKeySize)") }
             if value.count > Self.maxValueSize { throw StorageError.invalidArgument("value of \(value.count) bytes exceeds the limit of \(Self.maxValueSize)") }
