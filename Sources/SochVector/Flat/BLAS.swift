@@ -24,14 +24,34 @@ enum BLAS {
     }
 
     /// Runs `body` with OpenBLAS limited to one thread, then restores it.
-    /// Process-wide: do not overlap with other BLAS users that want threads.
+    ///
+    /// OpenBLAS's thread count is process-wide, so overlapping callers
+    /// (two builds, a build and a flat search, parallel tests) share one
+    /// count of active regions: the first sets one thread, the last restores
+    /// the setting found before. Without it, the first to leave restored the
+    /// threads while another was still inside; its sgemm calls then split
+    /// differently, rounded differently, and a 1-thread build was no longer
+    /// deterministic (seen as a flaky test).
     static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
         _ = kernel
-        let previous = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
+        singleThreadRegions.withLock { state in
+            if state.depth == 0 {
+                state.previous = openblas_get_num_threads()
+                openblas_set_num_threads(1)
+            }
+            state.depth += 1
+        }
+        defer {
+            singleThreadRegions.withLock { state in
+                state.depth -= 1
+                if state.depth == 0 { openblas_set_num_threads(state.previous) }
+            }
+        }
         return try body()
     }
+
+    /// Active ``singleThreaded(_:)`` regions and the thread setting to restore.
+    private static let singleThreadRegions = Mutex<(depth: Int, previous: Int32)>((0, 1))
 
     /// OpenBLAS's CPU kernel in use, chosen once on first use (see ``setUp()``).
     static let kernel: String = setUp()
