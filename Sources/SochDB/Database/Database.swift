@@ -110,7 +110,7 @@ public final class Database: @unchecked Sendable {
     /// the cursor's batches across a boundary, one crossing per batch.
     public func scanBatched(start: [UInt8]? = nil, end: [UInt8]? = nil, batchSize: Int = 1024) throws(SochDBError) -> DatabaseCursor {
         if let start { try KeyEncoding.checkApplicationKey(start) }
-        let upper = end.map { $0.first == KeyEncoding.reservedByte ? [KeyEncoding.reservedByte] : $0 } ?? [KeyEncoding.reservedByte]
+        let upper = KeyEncoding.applicationEnd(end)
         return try SochDBError.wrap { DatabaseCursor(try engine.scan(from: start, to: upper), batchSize: batchSize) }
     }
 

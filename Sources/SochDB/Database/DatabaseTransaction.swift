@@ -44,7 +44,7 @@ public final class DatabaseTransaction {
     /// Application pairs in [`start`, `end`) at the snapshot, own writes applied.
     public func scan(start: [UInt8]? = nil, end: [UInt8]? = nil) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
         if let start { try KeyEncoding.checkApplicationKey(start) }
-        let upper = end.map { $0.first == KeyEncoding.reservedByte ? [KeyEncoding.reservedByte] : $0 } ?? [KeyEncoding.reservedByte]
+        let upper = KeyEncoding.applicationEnd(end)
         return try SochDBError.wrap { try txn.scan(from: start, to: upper) }
     }
 

@@ -22,6 +22,13 @@ enum KeyEncoding {
         }
     }
 
+    /// The exclusive end of an application-key scan: `end`, but never past
+    /// the reserved 0xFF keyspace (nil: up to it).
+    static func applicationEnd(_ end: [UInt8]?) -> [UInt8] {
+        guard let end, end.first != reservedByte else { return [reservedByte] }
+        return end
+    }
+
     /// The segments of a `/`-separated path, validated.
     static func segments(_ path: String) throws(SochDBError) -> [Substring] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
