@@ -35,6 +35,7 @@ public final class Database: @unchecked Sendable {
     /// The storage engine underneath (for tools and benchmarks).
     public let engine: StorageEngine
     public var path: String { engine.path }
+    let collections = CollectionRegistry()
 
     private init(engine: StorageEngine) { self.engine = engine }
 
@@ -43,8 +44,12 @@ public final class Database: @unchecked Sendable {
         try SochDBError.wrap { Database(engine: try StorageEngine.open(path: path, options: options.storage)) }
     }
 
-    /// Waits for queued writes, syncs and releases the directory. Idempotent.
-    public func close() throws(SochDBError) { try SochDBError.wrap { try engine.close() } }
+    /// Saves the open collections' graphs, waits for queued writes, syncs
+    /// and releases the directory. Idempotent.
+    public func close() throws(SochDBError) {
+        if engine.isOpen { try saveCollectionGraphs() }
+        try SochDBError.wrap { try engine.close() }
+    }
 
     // MARK: keys
 
@@ -134,18 +139,20 @@ public final class Database: @unchecked Sendable {
     /// come through unchanged; the database's are ``SochDBError``s.
     @discardableResult
     public func transaction<R>(_ body: (DatabaseTransaction) throws -> R) throws -> (result: R, lsn: UInt64) {
-        do {
-            return try engine.transaction { try body(DatabaseTransaction($0)) }
-        } catch let e as StorageError {
-            throw SochDBError.database(e)          // from the commit
-        } catch let e as TransactionError {
-            throw SochDBError.transaction(e)
-        }
+        let txn = beginTransaction()
+        let result: R
+        do { result = try body(txn) } catch { txn.abort(); throw error }
+        return (result, try txn.commit())
     }
 
-    /// Flushes everything to tables, records the LSN, recycles the WAL; returns the LSN.
+    /// Flushes everything to tables, records the LSN, recycles the WAL and
+    /// saves every open collection's graph; returns the LSN.
     @discardableResult
-    public func checkpoint() throws(SochDBError) -> UInt64 { try SochDBError.wrap { try engine.checkpoint() } }
+    public func checkpoint() throws(SochDBError) -> UInt64 {
+        let lsn = try SochDBError.wrap { try engine.checkpoint() }
+        try saveCollectionGraphs()
+        return lsn
+    }
 
     /// The seed's statistics (`keys_count`, `bytes_written`, …,
     /// `transactions_committed`, `transactions_aborted`, `queries_executed`)

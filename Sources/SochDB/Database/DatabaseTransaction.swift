@@ -5,8 +5,14 @@
 /// wrote one of its keys first. Used by one thread at a time.
 public final class DatabaseTransaction {
     let txn: Transaction
+    /// Run in order with the LSN once the commit succeeded: collections
+    /// apply their writes to the in-memory graph here.
+    private var commitActions: [(UInt64) -> Void] = []
 
     init(_ txn: Transaction) { self.txn = txn }
+
+    /// Registers work to run after a successful commit (dropped on abort).
+    func onCommit(_ action: @escaping (UInt64) -> Void) { commitActions.append(action) }
 
     public var id: UInt64 { txn.id }
     public var isActive: Bool { txn.isActive }
@@ -54,8 +60,17 @@ public final class DatabaseTransaction {
 
     /// Commits atomically (one WAL record); returns the LSN.
     @discardableResult
-    public func commit() throws(SochDBError) -> UInt64 { try SochDBError.wrap { try txn.commit() } }
+    public func commit() throws(SochDBError) -> UInt64 {
+        let actions = commitActions
+        commitActions = []
+        let lsn = try SochDBError.wrap { try txn.commit() }
+        for action in actions { action(lsn) }
+        return lsn
+    }
 
     /// Discards the writes; a no-op once finished.
-    public func abort() { txn.abort() }
+    public func abort() {
+        commitActions = []
+        txn.abort()
+    }
 }

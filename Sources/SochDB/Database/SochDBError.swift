@@ -3,7 +3,8 @@
 ///
 /// ``code`` is stable and shared with the C ABI and the wire protocol: it is
 /// the wrapped error's own code (``StorageError``: 1xx–5xx, ``TransactionError``:
-/// 6xx, ``SochVectorError``: 1xx–4xx), 120 for an invalid path or key, and 7xx
+/// 6xx, ``SochVectorError``: 1xx–4xx), 120 for an invalid path or key, 121
+/// for a missing and 122 for an already existing collection, and 7xx
 /// for connection and protocol failures (used by the servers and clients).
 public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The storage engine failed: I/O, corruption, a locked or closed database.
@@ -15,6 +16,10 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A path, key or argument the API does not accept (empty path segment,
     /// NUL byte, a key in the reserved 0xFF namespace…).
     case invalidArgument(String)
+    /// A named object (a collection, a vector id) does not exist.
+    case notFound(String)
+    /// Creating an object whose name is already taken.
+    case alreadyExists(String)
     /// A client could not reach or lost its server.
     case connection(String)
     /// A peer sent a frame that breaks the wire protocol.
@@ -26,6 +31,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .transaction(let e): return e.code
         case .vector(let e): return e.code
         case .invalidArgument: return 120
+        case .notFound: return 121
+        case .alreadyExists: return 122
         case .connection: return 700
         case .protocol: return 701
         }
@@ -37,6 +44,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .transaction(let e): return e.description
         case .vector(let e): return e.description
         case .invalidArgument(let why): return "invalid argument: \(why)"
+        case .notFound(let what): return "not found: \(what)"
+        case .alreadyExists(let what): return "already exists: \(what)"
         case .connection(let why): return "connection error: \(why)"
         case .protocol(let why): return "protocol error: \(why)"
         }

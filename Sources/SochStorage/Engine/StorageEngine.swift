@@ -44,6 +44,13 @@ public final class StorageEngine: @unchecked Sendable {
     /// releases the lock. Idempotent.
     public func close() throws { try core.close() }
 
+    /// Whether `close()` has not been called yet.
+    public var isOpen: Bool {
+        core.mutex.lock()
+        defer { core.mutex.unlock() }
+        return !core.isClosed
+    }
+
     /// Commits `batch` atomically and returns its LSN (the sequence of its
     /// last entry), durable on return as far as the sync mode promises. An
     /// empty batch writes nothing and returns the latest LSN. A batch that

@@ -32,3 +32,33 @@ extension HNSWIndex {
         }
     }
 }
+
+extension HNSWIndex {
+    /// Every node's external id and whether it is deleted, in storage order
+    /// (what a caller needs to reconcile the index with another record of
+    /// its contents). O(n) under the read lock.
+    public func entries() -> [(id: Int64, deleted: Bool)] {
+        rwLock.read {
+            (0..<layout.count).map { (layout.externalIDs[$0], layout.isDeleted(UInt32($0))) }
+        }
+    }
+
+    /// The live (not deleted) vectors and their ids, as stored (normalised
+    /// under cosine), for rebuilding an index without its tombstones.
+    public func liveVectors() throws -> (ids: [Int64], vectors: VectorMatrix) {
+        try rwLock.read {
+            var ids: [Int64] = []
+            var flat: [Float] = []
+            ids.reserveCapacity(layout.count - deletedCount)
+            flat.reserveCapacity((layout.count - deletedCount) * dimension)
+            for node in 0..<layout.count where !layout.isDeleted(UInt32(node)) {
+                ids.append(layout.externalIDs[node])
+                flat.append(contentsOf: UnsafeBufferPointer(start: layout.vector(UInt32(node), dimension), count: dimension))
+            }
+            return (ids, try VectorMatrix(flat: flat, dimension: dimension))
+        }
+    }
+
+    /// Number of deleted (tombstoned) vectors.
+    public var deletedVectorCount: Int { rwLock.read { deletedCount } }
+}

@@ -81,3 +81,17 @@ extension HNSWIndex {
         return repaired
     }
 }
+
+extension HNSWIndex {
+    /// Links the nodes no search can reach (see `repairReachability`):
+    /// for callers that grow an index in many small `add`s, each too small
+    /// to trigger the repair a bulk add runs. Takes the write lock; O(N · M0)
+    /// plus one search per unreachable node. Returns how many were linked.
+    @discardableResult
+    public func linkUnreachableNodes() -> Int {
+        rwLock.write {
+            if owned == nil { ensureOwned(capacity: layout.count, upperCapacity: layout.upperLength) }
+            return repairReachability()
+        }
+    }
+}

@@ -15,8 +15,10 @@ public struct SearchResult: Sendable, Hashable, Codable {
 /// while it runs (rejected nodes are passed through but never returned), so a
 /// filtered search still returns k results when k vectors pass.
 public enum SearchFilter: Sendable {
-    /// Only these external ids. A list shorter than 2% of the index (or than
-    /// ef) is searched exactly instead, which is both faster and exact.
+    /// Only these external ids. A list no longer than 2% of the index (or
+    /// than 16 × ef) is searched exactly instead: that costs one distance per
+    /// listed vector, fewer than a filtered graph walk (at least ef
+    /// expansions of M0 links each), and it is exact.
     case allowList([Int64])
     /// Only ids for which the predicate holds. Called from search threads.
     case predicate(@Sendable (Int64) -> Bool)
@@ -56,6 +58,10 @@ struct PredicateFilter: NodeFilter {
 }
 
 extension HNSWIndex {
+    /// Beam width of a search on level 1 (levels above are greedy): ef/4,
+    /// in 4...16. Costs about a fifth more distances at ef = 64.
+    static func upperBeam(_ ef: Int) -> Int { min(16, max(4, ef / 4)) }
+
     /// The `k` nearest neighbours of `query`, nearest first.
     ///
     /// `ef` (default max(64, k)) is the candidate list size: larger is more
@@ -162,7 +168,7 @@ extension HNSWIndex {
                     nodes.append(node)
                 }
             }
-            if nodes.count <= max(layout.count / 50, ef) {
+            if nodes.count <= max(layout.count / 50, 16 * ef) {
                 return exactSearch(nodes, k: k, ctx: ctx)
             }
             return words.withUnsafeBufferPointer {
@@ -181,7 +187,17 @@ extension HNSWIndex {
                                                                ctx: SearchContext) -> Int {
         let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nil)
         let q = UnsafePointer(ctx.query)
-        let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
+        var (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: min(1, maxLevel), ctx: ctx)
+        if maxLevel >= 1 {
+            // Level 1 with a small beam rather than greedily: on data of
+            // well-separated clusters a greedy descent can end in the wrong
+            // cluster, which level 0's walk then cannot leave (measured: 0.2%
+            // of self-queries on a 64-cluster set missed themselves at any ef).
+            walker.searchLayer(q, entry: node, entryDistance: d, ef: Self.upperBeam(ef), level: 1, ctx: ctx,
+                               filter: AllowAll(), skipDeleted: false)
+            ctx.reserveSorted(ctx.results.count)
+            if ctx.results.drainAscending(into: ctx.sorted) > 0 { (node, d) = (ctx.sorted[0].id, ctx.sorted[0].distance) }
+        }
         walker.searchLayer(q, entry: node, entryDistance: d, ef: ef, level: 0, ctx: ctx,
                            filter: filter, skipDeleted: deletedCount > 0)
         while ctx.results.count > k { ctx.results.pop() }
