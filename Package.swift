@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "sochdb-stress",
             dependencies: [
-                "SochStorage",
+                "SochDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeFlags

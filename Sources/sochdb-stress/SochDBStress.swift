@@ -8,7 +8,7 @@
 // and exits non-zero on the first violation.
 import ArgumentParser
 import Foundation
-import SochStorage
+import SochDB
 
 @main
 struct SochDBStress: ParsableCommand {
@@ -39,11 +39,14 @@ struct Crash: ParsableCommand {
     @Option(help: "Sync mode of the writer (every mode survives a process crash).") var sync = "normal"
     @Option(help: "Longest run of the child before the kill, in milliseconds.") var maxRunMs = 300
     @Option(help: "Database directory (default: a fresh temporary one, removed on success).") var dir: String?
-    @Option(help: "batches (atomic write batches) or bank (concurrent transfer transactions).") var workload = "batches"
+    @Option(help: "batches (atomic write batches), bank (concurrent transfer transactions) or collection (vector upserts and deletes).")
+    var workload = "batches"
 
     func run() throws {
         guard let mode = SyncMode(rawValue: sync) else { throw ValidationError("--sync must be off, normal or full") }
-        guard ["batches", "bank"].contains(workload) else { throw ValidationError("--workload must be batches or bank") }
+        guard ["batches", "bank", "collection"].contains(workload) else {
+            throw ValidationError("--workload must be batches, bank or collection")
+        }
         let db = dir ?? temporaryDirectory("crash")
         var rng = SplitMix64(seed: seed)
         var acknowledgedTotal = 0, lastAcknowledged = -1, killedDuringOpen = 0
@@ -51,7 +54,7 @@ struct Crash: ParsableCommand {
         for i in 0..<iterations {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: me)
-            child.arguments = ["child", "--db", db, "--sync", mode.rawValue, "--workload", workload]
+            child.arguments = ["child", "--db", db, "--sync", mode.rawValue, "--workload", workload, "--start", "\(lastAcknowledged + 1)"]
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()
@@ -63,6 +66,15 @@ struct Crash: ParsableCommand {
             if seen.isEmpty { killedDuringOpen += 1 }
             acknowledgedTotal += seen.count
             if let last = seen.max() { lastAcknowledged = max(lastAcknowledged, last) }
+            if workload == "collection" {
+                let database = try Database.open(db, options: CollectionWorkload.options(mode))
+                do { try CollectionWorkload.check(database, acknowledged: lastAcknowledged) } catch {
+                    print("crash: FAIL at iteration \(i + 1): \(error) (database left in \(db))")
+                    throw ExitCode(1)
+                }
+                try database.close()
+                continue
+            }
             let engine = try StorageEngine.open(path: db, options: stressOptions(sync: mode))
             do {
                 if workload == "bank" {
@@ -76,7 +88,7 @@ struct Crash: ParsableCommand {
             }
             try engine.close()
         }
-        let unit = workload == "bank" ? "transfers" : "batches"
+        let unit = ["bank": "transfers", "collection": "upserts"][workload] ?? "batches"
         print("crash: PASS \(iterations) iterations, \(acknowledgedTotal) \(unit) acknowledged and found, last \(lastAcknowledged), \(killedDuringOpen) kills before the first commit")
         if dir == nil { try? FileManager.default.removeItem(atPath: db) }
     }
@@ -107,8 +119,13 @@ struct Child: ParsableCommand {
     @Option var db: String
     @Option var sync = "normal"
     @Option var workload = "batches"
+    @Option var start = 0
 
     func run() throws {
+        if workload == "collection" {
+            let mode = SyncMode(rawValue: sync) ?? .normal
+            try CollectionWorkload.run(try Database.open(db, options: CollectionWorkload.options(mode)), start: start)
+        }
         let engine = try StorageEngine.open(path: db, options: stressOptions(sync: SyncMode(rawValue: sync) ?? .normal))
         if workload == "bank" { try runBank(engine) }
         var j = try StressWorkload.lastBatch(engine) + 1

@@ -14,7 +14,8 @@ struct SochDBTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sochdb",
         abstract: "Read, write and inspect a SochDB database directory.",
-        subcommands: [Put.self, Get.self, Delete.self, Scan.self, Load.self, Stats.self, Checkpoint.self, Verify.self, Compact.self])
+        subcommands: [Put.self, Get.self, Delete.self, Scan.self, Load.self, Stats.self, Checkpoint.self, Verify.self, Compact.self,
+                      CollectionCommand.self])
 }
 
 /// Options every command takes.

@@ -94,6 +94,13 @@ struct StorageToolTests {
         #expect(out.hasPrefix("crash: PASS 50 iterations"))
     }
 
+    @Test func crashTestKeepsEveryAcknowledgedCollectionUpsert() throws {
+        let (status, out, err) = try runTool("sochdb-stress", ["crash", "--workload", "collection", "--iterations", "25",
+                                                               "--max-run-ms", "150", "--sync", "full"])
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.hasPrefix("crash: PASS 25 iterations"))
+    }
+
     @Test func powerLossTestKeepsEverySyncedBatch() throws {
         let (status, out, err) = try runTool("sochdb-stress", ["power-loss", "--iterations", "100"])
         #expect(status == 0, "\(out)\(err)")

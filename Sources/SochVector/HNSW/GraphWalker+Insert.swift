@@ -57,8 +57,44 @@ extension GraphWalker {
                 link(ctx.selected[i].id, to: node, distance: ctx.selected[i].distance,
                      level: l, capacity: capacity, ctx: ctx)
             }
+            if l == 0 && kept > 0 { ensureInLink(node, from: ctx.selected, kept) }
             l -= 1
         }
+    }
+
+    /// When every neighbour's re-pruning dropped its link back to `node`, no
+    /// search can reach it on level 0 (measured: ~0.2% of inserts). Then the
+    /// nearest neighbour takes it in place of its own farthest link, so each
+    /// node is returned from the moment its insert completes (a bulk add also
+    /// runs the whole-graph repair afterwards).
+    func ensureInLink(_ node: UInt32, from neighbours: UnsafeMutablePointer<Candidate>, _ n: Int) {
+        for i in 0..<n {
+            let nb = neighbours[i].id
+            guard let (block, cap) = g.linkBlock(nb, level: 0) else { continue }
+            soch_spin_lock(locks! + Int(nb))
+            let count = min(Int(block[0]), cap)
+            var found = false
+            for j in 0..<count where block[1 + j] == node { found = true; break }
+            soch_spin_unlock(locks! + Int(nb))
+            if found { return }
+        }
+        let from = neighbours[0].id
+        guard let (block, cap) = g.linkBlock(from, level: 0) else { return }
+        soch_spin_lock(locks! + Int(from))
+        defer { soch_spin_unlock(locks! + Int(from)) }
+        let count = min(Int(block[0]), cap)
+        if count < cap {
+            block[1 + count] = node
+            block[0] = UInt32(count + 1)
+            return
+        }
+        let base = g.vector(from, dimension)
+        var far = 0, farDistance = -Float.infinity
+        for j in 0..<count where Int(block[1 + j]) < g.count {
+            let d = K.distance(base, g.vector(block[1 + j], dimension), dimension)
+            if d > farDistance { far = j; farDistance = d }
+        }
+        block[1 + far] = node
     }
 
     func setLinks(_ node: UInt32, level: Int, _ items: UnsafeMutablePointer<Candidate>, _ n: Int) {

@@ -175,6 +175,32 @@ extension HNSWIndex {
             }
         }
         if start == total { progress?(total, total) }
+        // Inserts running in parallel can prune each other's fresh back-links
+        // after `ensureInLink` checked them; recheck now that all are in.
+        if workers > 1 { relinkOrphans(nodes) }
+    }
+
+    /// Gives each of `nodes` that no level-0 neighbour links back to one
+    /// in-link (see ``GraphWalker/ensureInLink(_:from:_:)``). O(n · M0²).
+    private func relinkOrphans(_ nodes: [UInt32]) {
+        metric == .l2 ? relinkOrphans(nodes, L2Kernel.self) : relinkOrphans(nodes, DotKernel.self)
+    }
+
+    private func relinkOrphans<K: DistanceKernel>(_ nodes: [UInt32], _: K.Type) {
+        let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nodeLocks.base)
+        let candidates = UnsafeMutablePointer<Candidate>.allocate(capacity: parameters.m0)
+        defer { candidates.deallocate() }
+        for node in nodes {
+            guard let (block, cap) = layout.linkBlock(node, level: 0) else { continue }
+            let v = layout.vector(node, dimension)
+            var n = 0
+            for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count {
+                candidates[n] = Candidate(distance: K.distance(v, layout.vector(block[1 + j], dimension), dimension), id: block[1 + j])
+                n += 1
+            }
+            sortAscending(candidates, n)
+            if n > 0 { walker.ensureInLink(node, from: candidates, n) }
+        }
     }
 
     /// Builds the graph of a freshly filled index: the upper levels by
