@@ -41,6 +41,30 @@ final class CollectionTests {
         try db.close()
     }
 
+    @Test func filteredSearchesSeeEveryWrite() throws {
+        let db = try Database.open(dir)
+        let c = try db.createCollection("f", dimension: 2)
+        // Enough entries that the planner samples; "rare" passes 1 in 200.
+        var records: [CollectionRecord] = []
+        for i in 0..<2_000 {
+            let metadata: Metadata = ["rare": .bool(i % 200 == 0), "half": .bool(i % 2 == 0)]
+            records.append(CollectionRecord(id: String(i), vector: [Float(i), 0], metadata: metadata))
+        }
+        try c.upsert(records)
+        let rare = MetadataFilter.field("rare") == true
+        #expect(try c.search([0, 0], k: 20, filter: rare).map(\.id) == (0..<10).map { "\($0 * 200)" })
+        try c.upsert(id: "new", vector: [1, 0], metadata: ["rare": true])      // the cached list must not hide it
+        #expect(try c.search([0, 0], k: 2, filter: rare).map(\.id) == ["0", "new"])
+        try c.delete("0")
+        #expect(try c.search([0, 0], k: 1, filter: rare).map(\.id) == ["new"])
+        // An unselective filter (tested during the walk) returns only passing ids.
+        let half = try c.search([501, 0], k: 10, filter: MetadataFilter.field("half") == true)
+        #expect(half.count == 10 && half.allSatisfy { Int($0.id)! % 2 == 0 })
+        #expect(["500", "502"].contains(half.first?.id ?? ""))
+        #expect(try c.search([0, 0], k: 5, filter: MetadataFilter.field("missing") == 1).isEmpty)
+        try db.close()
+    }
+
     @Test func badInputIsATypedErrorAndWritesNothing() throws {
         let db = try Database.open(dir)
         let c = try db.createCollection("v", dimension: 2, metric: .cosine)

@@ -15,6 +15,7 @@ extension VectorCollection {
         applyLock.lock()
         defer { applyLock.unlock() }
         let index = state.withLock { s -> HNSWIndex in
+            s.version &+= 1
             for change in changes {
                 guard case let .upsert(id, label, _, metadata, _) = change else { continue }
                 if s.pendingTombstones.contains(label) { continue }
@@ -31,6 +32,7 @@ extension VectorCollection {
             state.withLock { $0.stale = true }
         }
         state.withLock { s in
+            s.version &+= 1
             for change in changes {
                 switch change {
                 case let .upsert(_, _, _, _, replaced):

@@ -51,6 +51,10 @@ public final class VectorCollection: @unchecked Sendable {
         var rebuilding = false
         /// Vectors added in small chunks since the last reachability repair.
         var addedSinceRepair = 0
+        /// Bumped by every change to `entries`; invalidates `filterCache`.
+        var version: UInt64 = 0
+        /// The labels recent filters admitted, at `version`.
+        var filterCache: [(filter: MetadataFilter, version: UInt64, labels: [Int64])] = []
         var rebuilds = 0
         var dropped = false
         /// An apply step failed (a bug): reload from the store before the next use.
@@ -157,13 +161,31 @@ public final class VectorCollection: @unchecked Sendable {
     public func search(_ vector: [Float], k: Int = 10, ef: Int? = nil,
                        filter: MetadataFilter? = nil) throws(SochDBError) -> [CollectionSearchResult] {
         try refreshIfStale()
-        let (index, allowed): (HNSWIndex, [Int64]?) = try state.withLock { s throws(SochDBError) in
+        let efValue = max(ef ?? 64, k)
+        let (index, plan) = try state.withLock { s throws(SochDBError) -> (HNSWIndex, SearchPlan) in
             if s.dropped { throw .notFound("collection \"\(name)\" was dropped") }
-            guard let filter else { return (s.index, nil) }
-            return (s.index, s.entries.compactMap { filter.matches($0.value.metadata) ? $0.key : nil })
+            guard let filter else { return (s.index, .all) }
+            return (s.index, s.plan(filter, exactBelow: max(s.entries.count / 50, 16 * efValue)))
         }
-        if allowed?.isEmpty == true { return [] }
-        let hits = try SochDBError.wrap { try index.search(vector, k: k, ef: ef, filter: allowed.map { .allowList($0) }) }
+        var hits: [SearchResult]
+        switch plan {
+        case .all:
+            hits = try SochDBError.wrap { try index.search(vector, k: k, ef: efValue) }
+        case .allowList(let labels):
+            if labels.isEmpty { return [] }
+            hits = try SochDBError.wrap { try index.search(vector, k: k, ef: efValue, filter: .allowList(labels)) }
+        case .predicate(let filter):
+            // Unselective: test only the nodes the walk visits.
+            let predicate: @Sendable (Int64) -> Bool = { [self] label in
+                state.withLock { s in s.entries[label].map { filter.matches($0.metadata) } ?? false }
+            }
+            hits = try SochDBError.wrap { try index.search(vector, k: k, ef: efValue, filter: .predicate(predicate)) }
+            if hits.count < k {
+                // The sample overestimated how many pass: rank them exactly.
+                let labels = state.withLock { $0.allowList(filter) }
+                hits = try SochDBError.wrap { try index.search(vector, k: k, ef: efValue, filter: .allowList(labels)) }
+            }
+        }
         return state.withLock { s in
             hits.compactMap { hit in
                 // A superseded version (an update being applied) is skipped.

@@ -1,0 +1,29 @@
+/// A small LRU cache of parsed statements keyed by their exact SQL text.
+///
+/// Not thread-safe: ``SQLEngine`` guards it with its lock. Lookups are
+/// O(1); an insertion into a full cache evicts the least recently used
+/// entry in O(capacity), which is small.
+struct StatementCache {
+    let capacity: Int
+    private var entries: [String: (statement: ParsedStatement, lastUse: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    mutating func lookup(_ sql: String) -> ParsedStatement? {
+        guard let entry = entries[sql] else { return nil }
+        clock += 1
+        entries[sql] = (entry.statement, clock)
+        return entry.statement
+    }
+
+    mutating func insert(_ sql: String, _ statement: ParsedStatement) {
+        guard capacity > 0 else { return }
+        if entries.count >= capacity, entries[sql] == nil,
+           let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            entries.removeValue(forKey: oldest)
+        }
+        clock += 1
+        entries[sql] = (statement, clock)
+    }
+}

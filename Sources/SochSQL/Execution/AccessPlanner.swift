@@ -1,0 +1,139 @@
+/// Chooses an ``AccessPlan`` for a single-table statement from its WHERE
+/// clause, once the parameters are bound.
+///
+/// Only top-level AND-ed conjuncts of the forms `col op constant`
+/// (op: = < <= > >=, either side), `col BETWEEN c1 AND c2` and
+/// `col IN (constants)` are used. Constants are converted to the column's
+/// type when that is exact (an integer for a REAL column); a constant that
+/// cannot be (a real for an INTEGER column, text for a number…) leaves that
+/// conjunct to the row filter. Preference: a complete primary key (KV gets),
+/// then a complete unique index, then the longest equality prefix of an
+/// index or the primary key, then a range; otherwise a full scan.
+struct AccessPlanner {
+    let table: TableSchema
+    let evaluator: Evaluator
+    /// At most this many equality combinations (IN × IN …) are enumerated.
+    static let maxPrefixes = 1000
+
+    func plan(_ condition: BoundExpression?) throws(SQLError) -> AccessPlan {
+        var constraints: [Int: ColumnConstraint] = [:]
+        if let condition { try collect(condition, into: &constraints) }
+        if let (position, _) = constraints.first(where: { $0.value.impossible }) {
+            return AccessPlan(kind: .noRows, description: "NO ROWS \(table.name) (condition on \(columnName(position)) is never true)")
+        }
+        var best: (score: Int, plan: AccessPlan)?
+        let pkColumns = table.hasRowid ? [table.columns.count] : table.primaryKey
+        if let candidate = candidate(pkColumns, .primaryKey, unique: true, constraints) { best = candidate }
+        for index in table.indexes {
+            if let c = candidate(index.columns, .index(index), unique: index.unique, constraints), c.score > (best?.score ?? 0) {
+                best = c
+            }
+        }
+        return best?.plan ?? AccessPlan(kind: .fullScan, description: "SCAN \(table.name)")
+    }
+
+    private func columnName(_ position: Int) -> String {
+        position < table.columns.count ? table.columns[position].name : "rowid"
+    }
+
+    private func columnType(_ position: Int) -> SQLColumnType {
+        position < table.columns.count ? table.columns[position].type : .integer
+    }
+
+    // MARK: - Collecting constraints
+
+    private func collect(_ e: BoundExpression, into constraints: inout [Int: ColumnConstraint]) throws(SQLError) {
+        switch e {
+        case let .binary(.and, a, b):
+            try collect(a, into: &constraints)
+            try collect(b, into: &constraints)
+        case let .binary(op, .column(p), value) where op.mirrored != nil && value.isConstant:
+            try comparison(op, p, value, &constraints)
+        case let .binary(op, value, .column(p)) where op.mirrored != nil && value.isConstant:
+            try comparison(op.mirrored!, p, value, &constraints)
+        case let .between(.column(p), low, high, negated: false) where low.isConstant && high.isConstant:
+            try comparison(.greaterOrEqual, p, low, &constraints)
+            try comparison(.lessOrEqual, p, high, &constraints)
+        case let .inList(.column(p), list, negated: false) where list.allSatisfy(\.isConstant):
+            var values: [SQLValue] = []
+            for item in list {
+                let raw = try evaluator.evaluate(item, [])
+                if raw.isNull { continue }
+                guard let v = keyValue(raw, for: columnType(p)) else { return }
+                values.append(v)
+            }
+            constraints[p, default: ColumnConstraint()].restrictEqual(to: values, list: true)
+        default:
+            return
+        }
+    }
+
+    private func comparison(_ op: BinaryOperator, _ p: Int, _ valueExpression: BoundExpression,
+                            _ constraints: inout [Int: ColumnConstraint]) throws(SQLError) {
+        guard op != .notEqual else { return }
+        let raw = try evaluator.evaluate(valueExpression, [])
+        if raw.isNull { constraints[p, default: ColumnConstraint()].impossible = true; return }
+        guard let v = keyValue(raw, for: columnType(p)) else { return }
+        switch op {
+        case .equal: constraints[p, default: ColumnConstraint()].restrictEqual(to: [v], list: false)
+        case .less: constraints[p, default: ColumnConstraint()].restrictUpper(KeyBound(value: v, inclusive: false))
+        case .lessOrEqual: constraints[p, default: ColumnConstraint()].restrictUpper(KeyBound(value: v, inclusive: true))
+        case .greater: constraints[p, default: ColumnConstraint()].restrictLower(KeyBound(value: v, inclusive: false))
+        default: constraints[p, default: ColumnConstraint()].restrictLower(KeyBound(value: v, inclusive: true))
+        }
+    }
+
+    /// `v` in the type the column's keys hold, when the conversion is exact.
+    func keyValue(_ v: SQLValue, for type: SQLColumnType) -> SQLValue? {
+        switch (type, v) {
+        case (.integer, .integer), (.real, .real), (.text, .text), (.blob, .blob), (.boolean, .boolean): return v
+        case (.integer, .boolean(let b)): return .integer(b ? 1 : 0)
+        case (.integer, .real(let d)) where d == d.rounded() && Swift.abs(d) < 9.2e18: return .integer(Int64(d))
+        case (.real, .integer(let i)) where Swift.abs(i) <= 1 << 53: return .real(Double(i))
+        case (.real, .boolean(let b)): return .real(b ? 1 : 0)
+        case (.boolean, .integer(let i)) where i == 0 || i == 1: return .boolean(i == 1)
+        default: return nil
+        }
+    }
+
+    // MARK: - Candidates
+
+    private func candidate(_ columns: [Int], _ keyspace: AccessPlan.Keyspace, unique: Bool,
+                           _ constraints: [Int: ColumnConstraint]) -> (score: Int, plan: AccessPlan)? {
+        var prefixes: [[SQLValue]] = [[]]
+        var used = 0
+        var terms: [String] = []
+        for p in columns {
+            guard let values = constraints[p]?.equal, prefixes.count * values.count <= Self.maxPrefixes else { break }
+            prefixes = prefixes.flatMap { prefix in values.map { prefix + [$0] } }
+            terms.append(constraints[p]!.equalIsList ? "\(columnName(p)) IN (…)" : "\(columnName(p))=?")
+            used += 1
+        }
+        var lower: KeyBound?, upper: KeyBound?
+        if used < columns.count, let c = constraints[columns[used]], c.hasRange {
+            lower = c.lower
+            upper = c.upper
+            if lower != nil { terms.append("\(columnName(columns[used]))\(lower!.inclusive ? ">=" : ">")?") }
+            if upper != nil { terms.append("\(columnName(columns[used]))\(upper!.inclusive ? "<=" : "<")?") }
+        }
+        guard !terms.isEmpty else { return nil }
+        let complete = used == columns.count
+        let isPrimary: Bool
+        let name: String
+        switch keyspace {
+        case .primaryKey: isPrimary = true; name = "PRIMARY KEY"
+        case .index(let index): isPrimary = false; name = "INDEX \(index.name)"
+        }
+        let description = "SEARCH \(table.name) USING \(name) (\(terms.joined(separator: " AND ")))"
+        if complete && isPrimary {
+            return (1000, AccessPlan(kind: .points(prefixes), description: description))
+        }
+        let score: Int
+        if complete && unique { score = 900 } else if used > 0 {
+            score = 300 + 10 * used + (lower != nil || upper != nil ? 5 : 0) + (isPrimary ? 1 : 0)
+        } else {
+            score = 100 + (lower != nil && upper != nil ? 10 : 0) + (isPrimary ? 1 : 0)
+        }
+        return (score, AccessPlan(kind: .ranges(keyspace, prefixes: prefixes, lower: lower, upper: upper), description: description))
+    }
+}

@@ -1,0 +1,107 @@
+import SochStorage
+import Synchronization
+
+/// The SQL layer over one open ``StorageEngine``: parses, plans and runs
+/// statements against tables stored in the key-value store under a key
+/// prefix (layout: docs/formats/sql-keys.md; dialect: docs/sql.md).
+///
+/// Thread-safety: one engine per open database, shared by all threads; its
+/// caches (parsed statements by SQL text, catalogues by version) are guarded
+/// by `state`'s lock. Each ``Transaction`` passed in is still used by one
+/// thread at a time.
+///
+/// Statement atomicity: a statement's writes are buffered and reach the
+/// transaction only when the whole statement has succeeded.
+public final class SQLEngine: @unchecked Sendable {
+    let storage: StorageEngine
+    let keys: SQLKeys
+    /// Parsed statements and loaded catalogues.
+    private let state: Mutex<CacheState>
+    private let executed = Atomic<Int>(0)
+
+    struct CacheState: ~Copyable {
+        var statements = StatementCache(capacity: 256)
+        /// Catalogues by version token; a handful (uncommitted DDL of open
+        /// transactions shows up as its own version).
+        var catalogs: [[UInt8]: SQLCatalog] = [:]
+    }
+
+    /// At most this many catalogue versions are cached.
+    static let catalogCacheSize = 8
+
+    /// Attaches the SQL layer to `storage`; every key it reads or writes
+    /// starts with `keyPrefix`. Reads the catalogue once to check that it
+    /// decodes.
+    public init(storage: StorageEngine, keyPrefix: [UInt8]) throws(SQLError) {
+        self.storage = storage
+        self.keys = SQLKeys(prefix: keyPrefix)
+        self.state = Mutex(CacheState())
+        let transaction = storage.beginTransaction()
+        defer { transaction.abort() }
+        _ = try catalog(WriteOverlay(transaction))
+    }
+
+    /// How many statements have run (any path, including transaction
+    /// control and failed statements that parsed).
+    public var statementsExecuted: Int { executed.load(ordering: .relaxed) }
+
+    /// A new connection with its own (autocommit or explicit) transaction state.
+    public func makeSession() -> SQLSession { SQLSession(engine: self) }
+
+    /// Runs one statement inside `transaction`, which it does not commit.
+    /// Transaction control (BEGIN, COMMIT, ROLLBACK) throws
+    /// ``SQLError/transactionState(_:)``. On error nothing of the statement
+    /// has been written to the transaction.
+    public func execute(_ sql: String, parameters: [SQLValue] = [], in transaction: Transaction) throws(SQLError) -> SQLResult {
+        let parsed = try parse(sql)
+        if parsed.statement.isTransactionControl {
+            executed.add(1, ordering: .relaxed)
+            throw SQLError.transactionState("BEGIN, COMMIT and ROLLBACK are not allowed in a caller-managed transaction")
+        }
+        return try run(parsed, parameters: parameters, in: transaction)
+    }
+
+    /// Parses `sql` (one statement), through the statement cache.
+    func parse(_ sql: String) throws(SQLError) -> ParsedStatement {
+        if let cached = state.withLock({ $0.statements.lookup(sql) }) { return cached }
+        let parsed = try SQLParser.parse(sql)
+        state.withLock { $0.statements.insert(sql, parsed) }
+        return parsed
+    }
+
+    func countStatement() { executed.add(1, ordering: .relaxed) }
+
+    /// Runs a parsed, non-transaction-control statement in `transaction`.
+    func run(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction) throws(SQLError) -> SQLResult {
+        executed.add(1, ordering: .relaxed)
+        guard parameters.count == parsed.parameterCount else {
+            throw SQLError.parameterCount(expected: parsed.parameterCount, got: parameters.count)
+        }
+        guard transaction.isActive else { throw SQLError.transaction(.finished(id: transaction.id)) }
+        let overlay = WriteOverlay(transaction)
+        let executor = StatementExecutor(keys: keys, catalog: try catalog(overlay),
+                                         evaluator: Evaluator(parameters: parameters), overlay: overlay)
+        var running = executor
+        let result = try running.dispatch(parsed.statement)
+        try running.overlay.apply()
+        return result
+    }
+
+    /// The catalogue as `overlay` sees it: one read of the version key, and
+    /// a reload of the `c` entries only for a version not cached yet.
+    func catalog(_ overlay: WriteOverlay) throws(SQLError) -> SQLCatalog {
+        let version = try overlay.get(keys.version) ?? []
+        if let cached = state.withLock({ $0.catalogs[version] }) { return cached }
+        var tables: [String: TableSchema] = [:]
+        for pair in try overlay.scan(prefix: keys.catalogPrefix) {
+            let table = try TableSchema.decode(pair.value)
+            tables[table.name] = table
+        }
+        let loaded = SQLCatalog(version: version, tables: tables)
+        state.withLock { cache in
+            if cache.catalogs.count >= Self.catalogCacheSize { cache.catalogs.removeAll(keepingCapacity: true) }
+            cache.catalogs[version] = loaded
+        }
+        return loaded
+    }
+}
