@@ -5,9 +5,11 @@
 #     ground truth) from Debian's dataset-fashion-mnist;
 #  3. bulk-builds an HNSW index with a progress bar (M=16, efConstruction=100);
 #  4. queries it with all 10,000 queries and prints recall@10 and queries/s;
-#  5. stores each vector's metadata (its label) by key in a SochDB key-value
-#     store with `sochdb load`, and looks up the nearest neighbours' metadata
-#     by key with `sochdb get`.
+#  5. imports the same vectors with their metadata (label, class) into a
+#     SochDB collection (`sochdb collection import`, with a progress bar),
+#     searches it (recall@10 and speed on 1,000 queries; a filtered search),
+#     and looks up the metadata of the top results by key
+#     (`sochdb collection get`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -30,26 +32,47 @@ for ef in 16 32 64; do
   $BULK query --index "$OUT/fashion-mnist.hnsw" --query "$DATA/queries.npy" --k 10 --ef $ef \
     --ground-truth "$DATA/gt.npy" --output "$OUT/results-ef$ef.npy"
 done
-echo "== metadata: one JSON document per vector, stored by key fashion/<id> =="
-rm -rf "$OUT/metadata"
-python3 - <<'PY' | $KV load --db "$OUT/metadata" --batch 10000 | tail -1 | sed 's/^/last batch committed at LSN /'
-import gzip
+echo "== collection: the same vectors with metadata in one database (sochdb collection) =="
+rm -rf "$OUT/db"
+python3 - "$OUT" <<'PY'
+import gzip, json, sys
+import numpy as np
 names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 with gzip.open("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz") as f:
     labels = f.read()[8:]
-print("\n".join(f'fashion/{i}\t{{"label":"{names[l]}","split":"train","row":{i}}}' for i, l in enumerate(labels)))
+with open(f"{sys.argv[1]}/fashion-meta.jsonl", "w") as out:
+    for i, l in enumerate(labels):
+        out.write(json.dumps({"label": names[l], "class": l, "split": "train"}) + "\n")
 PY
-echo "== lookup: the 3 nearest neighbours of query 0, each neighbour's metadata by key =="
-python3 - "$OUT" <<'PY'
-import gzip, sys, numpy as np
-ids = np.load(f"{sys.argv[1]}/results-ef64.npy")
-with gzip.open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") as f:
-    qlabels = np.frombuffer(f.read()[8:], dtype=np.uint8)
+$KV collection create --db "$OUT/db" --name fashion --dimension 784 --metric l2 --m 16 --ef-construction 100
+$KV collection import --db "$OUT/db" --name fashion --vectors "$DATA/base.npy" --metadata "$OUT/fashion-meta.jsonl"
+python3 - "$DATA" "$OUT" <<'PY'
+import sys, numpy as np
+q = np.load(f"{sys.argv[1]}/queries.npy")
+np.save(f"{sys.argv[2]}/q0.npy", q[:1]); np.save(f"{sys.argv[2]}/q1000.npy", q[:1000])
+PY
+echo "== collection search: 1,000 queries, k=10, ef=64 =="
+$KV collection search --db "$OUT/db" --name fashion --query "$OUT/q1000.npy" --k 10 --ef 64 --output "$OUT/collection-results.tsv"
+python3 - "$DATA" "$OUT" <<'PY'
+import sys, numpy as np
+gt = np.load(f"{sys.argv[1]}/gt.npy")
+found = {}
+for line in open(f"{sys.argv[2]}/collection-results.tsv").read().splitlines()[1:]:
+    q, rank, i, d = line.split("\t")
+    found.setdefault(int(q), set()).add(int(i))
+print("collection recall@10: %.4f" % (sum(len(found[q] & set(gt[q][:10].tolist())) for q in found) / (10 * len(found))))
+PY
+python3 - <<'PY'
+import gzip
 names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-print(f"query 0 is a {names[qlabels[0]]}; its neighbours:")
-print(" ".join(str(i) for i in ids[0][:3]), file=open(f"{sys.argv[1]}/top3.txt", "w"))
+with gzip.open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") as f:
+    print(f"== query 0 (a {names[f.read()[8]]}): its 3 nearest neighbours, with metadata ==")
 PY
-for id in $(cat "$OUT/top3.txt"); do
-  printf '  fashion/%s -> ' "$id"; $KV get --db "$OUT/metadata" "fashion/$id"
+$KV collection search --db "$OUT/db" --name fashion --query "$OUT/q0.npy" --k 3 --with-metadata | tee "$OUT/top3.tsv"
+echo "== the same query, filtered to {\"label\": \"Sandal\"} =="
+$KV collection search --db "$OUT/db" --name fashion --query "$OUT/q0.npy" --k 3 --with-metadata --filter '{"label": "Sandal"}'
+echo "== lookup by key: each top result's metadata, read by id from the store =="
+for id in $(tail -n +2 "$OUT/top3.tsv" | cut -f3); do
+  printf '  %s -> ' "$id"; $KV collection get --db "$OUT/db" --name fashion "$id"
 done
-$KV stats --db "$OUT/metadata" | python3 -c "import json,sys; s=json.load(sys.stdin); print('metadata store: %d keys, %d bytes written, tables per level %s' % (s['keys_count'], s['bytes_written'], s['tables_per_level']))"
+$KV collection info --db "$OUT/db" --name fashion
