@@ -58,10 +58,6 @@ struct PredicateFilter: NodeFilter {
 }
 
 extension HNSWIndex {
-    /// Beam width of a search on level 1 (levels above are greedy): ef/4,
-    /// in 4...16. Costs about a fifth more distances at ef = 64.
-    static func upperBeam(_ ef: Int) -> Int { min(16, max(4, ef / 4)) }
-
     /// The `k` nearest neighbours of `query`, nearest first.
     ///
     /// `ef` (default max(64, k)) is the candidate list size: larger is more
@@ -187,17 +183,7 @@ extension HNSWIndex {
                                                                ctx: SearchContext) -> Int {
         let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nil)
         let q = UnsafePointer(ctx.query)
-        var (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: min(1, maxLevel), ctx: ctx)
-        if maxLevel >= 1 {
-            // Level 1 with a small beam rather than greedily: on data of
-            // well-separated clusters a greedy descent can end in the wrong
-            // cluster, which level 0's walk then cannot leave (measured: 0.2%
-            // of self-queries on a 64-cluster set missed themselves at any ef).
-            walker.searchLayer(q, entry: node, entryDistance: d, ef: Self.upperBeam(ef), level: 1, ctx: ctx,
-                               filter: AllowAll(), skipDeleted: false)
-            ctx.reserveSorted(ctx.results.count)
-            if ctx.results.drainAscending(into: ctx.sorted) > 0 { (node, d) = (ctx.sorted[0].id, ctx.sorted[0].distance) }
-        }
+        let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
         walker.searchLayer(q, entry: node, entryDistance: d, ef: ef, level: 0, ctx: ctx,
                            filter: filter, skipDeleted: deletedCount > 0)
         while ctx.results.count > k { ctx.results.pop() }
