@@ -55,9 +55,10 @@ let package = Package(
             swiftSettings: hotSettings
         ),
         .target(name: "SochTOON"),
+        .target(name: "SochSQL", dependencies: ["SochStorage", "SochTOON"], swiftSettings: nativeFlags),
         .target(
             name: "SochDB",
-            dependencies: ["SochVector", "SochStorage", "SochTOON"],
+            dependencies: ["SochVector", "SochStorage", "SochTOON", "SochSQL"],
             swiftSettings: nativeFlags
         ),
         .executableTarget(
@@ -98,6 +99,8 @@ let package = Package(
         .executableTarget(name: "sochdb-examples", dependencies: ["SochDBExamples"], path: "Examples/Runner", swiftSettings: nativeFlags),
         .testTarget(name: "SochStorageTests", dependencies: ["SochStorage"], swiftSettings: nativeFlags),
         .testTarget(name: "SochTOONTests", dependencies: ["SochTOON", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "SochSQLTests", dependencies: ["SochSQL", "SochStorage", "SochTOON"], exclude: ["Golden"],
+                    swiftSettings: nativeFlags),
         .testTarget(name: "SochDBTests", dependencies: ["SochDB", "SochDBExamples"], swiftSettings: nativeFlags),
     ]
 )

@@ -6,3 +6,4 @@
 @_exported import SochVector
 @_exported import SochStorage
 @_exported import SochTOON
+@_exported import SochSQL

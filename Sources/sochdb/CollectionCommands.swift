@@ -204,6 +204,7 @@ func withCollectionDatabase(_ path: String, sync: String, _ body: (Database) thr
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         switch e {
         case .notFound: throw ExitCode(1)
+        case .sql: throw ExitCode(64)
         case .database(let s): throw ExitCode(s.isCorruption ? 2 : s.code >= 300 ? 3 : 64)
         case .transaction: throw ExitCode(3)
         default: throw ExitCode(64)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The embedded database: keys, hierarchical paths, scans, transactions,
 /// checkpoints and statistics over one directory (the seed's `Database`).
 ///
@@ -36,12 +38,23 @@ public final class Database: @unchecked Sendable {
     public let engine: StorageEngine
     public var path: String { engine.path }
     let collections = CollectionRegistry()
+    /// The SQL layer over the same store (its keys under `FF 's'`).
+    public let sql: SQLEngine
+    /// The session `executeSQL` uses, shared by every caller.
+    let defaultSession: Mutex<SQLSession>
 
-    private init(engine: StorageEngine) { self.engine = engine }
+    private init(engine: StorageEngine) throws(SQLError) {
+        self.engine = engine
+        sql = try SQLEngine(storage: engine, keyPrefix: KeyEncoding.sqlPrefix)
+        defaultSession = Mutex(sql.makeSession())
+    }
 
     /// Opens the database in directory `path`, creating it if missing.
     public static func open(_ path: String, options: Options = Options()) throws(SochDBError) -> Database {
-        try SochDBError.wrap { Database(engine: try StorageEngine.open(path: path, options: options.storage)) }
+        try SochDBError.wrap {
+            let engine = try StorageEngine.open(path: path, options: options.storage)
+            do { return try Database(engine: engine) } catch { try? engine.close(); throw error }
+        }
     }
 
     /// Saves the open collections' graphs, waits for queued writes, syncs
@@ -132,7 +145,7 @@ public final class Database: @unchecked Sendable {
     // MARK: transactions, checkpoints, statistics
 
     /// A new snapshot-isolated transaction (see ``DatabaseTransaction``).
-    public func beginTransaction() -> DatabaseTransaction { DatabaseTransaction(engine.beginTransaction()) }
+    public func beginTransaction() -> DatabaseTransaction { DatabaseTransaction(engine.beginTransaction(), sql: sql) }
 
     /// Runs `body` in a transaction that commits when it returns (the result
     /// and the LSN come back) and aborts when it throws. The body's own errors
@@ -162,7 +175,7 @@ public final class Database: @unchecked Sendable {
     }
 
     /// SQL statements run so far (the SQL layer counts them).
-    var queriesExecuted: UInt64 { 0 }
+    var queriesExecuted: UInt64 { UInt64(sql.statementsExecuted) }
 
     deinit { try? engine.close() }
 }

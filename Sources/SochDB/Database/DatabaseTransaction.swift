@@ -9,7 +9,11 @@ public final class DatabaseTransaction {
     /// apply their writes to the in-memory graph here.
     private var commitActions: [(UInt64) -> Void] = []
 
-    init(_ txn: Transaction) { self.txn = txn }
+    /// The SQL layer `execute` runs statements with (nil: none, for the
+    /// collections' own internal transactions).
+    let sql: SQLEngine?
+
+    init(_ txn: Transaction, sql: SQLEngine? = nil) { self.txn = txn; self.sql = sql }
 
     /// Registers work to run after a successful commit (dropped on abort).
     func onCommit(_ action: @escaping (UInt64) -> Void) { commitActions.append(action) }
@@ -56,6 +60,16 @@ public final class DatabaseTransaction {
 
     public func scanPrefix(_ prefix: [UInt8]) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
         try scan(start: prefix, end: ScanCursor.prefixEnd(prefix))
+    }
+
+    /// Runs one SQL statement inside this transaction: its writes commit or
+    /// abort with the transaction's other writes (keys, paths, collections).
+    /// A failing statement leaves the transaction as it was before it.
+    /// BEGIN, COMMIT and ROLLBACK are refused here: use `commit`/`abort`.
+    @discardableResult
+    public func execute(_ statement: String, parameters: [SQLValue] = []) throws(SochDBError) -> SQLResult {
+        guard let sql else { throw .invalidArgument("this transaction has no SQL layer") }
+        do { return try sql.execute(statement, parameters: parameters, in: txn) } catch { throw .sql(error) }
     }
 
     /// Commits atomically (one WAL record); returns the LSN.

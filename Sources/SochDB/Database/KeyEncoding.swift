@@ -7,6 +7,8 @@
 ///
 ///     application key      any bytes not starting with 0xFF
 ///     path a/b/c           FF 'p' | "a" 00 | "b" 00 | "c" 00
+///     collections          FF 'c' …  (docs/formats/collections.md)
+///     SQL tables           FF 's' …  (docs/formats/sql-keys.md)
 ///
 /// Each path segment is terminated by a 00 byte (segments may not contain
 /// one, nor be empty), so the keys of every path under `a/b` are exactly the
@@ -15,6 +17,7 @@
 enum KeyEncoding {
     static let reservedByte: UInt8 = 0xFF
     static let pathTag = UInt8(ascii: "p")
+    static let sqlPrefix: [UInt8] = [reservedByte, UInt8(ascii: "s")]
 
     static func checkApplicationKey(_ key: [UInt8]) throws(SochDBError) {
         if key.first == reservedByte {

@@ -3,7 +3,7 @@
 ///
 /// ``code`` is stable and shared with the C ABI and the wire protocol: it is
 /// the wrapped error's own code (``StorageError``: 1xx–5xx, ``TransactionError``:
-/// 6xx, ``SochVectorError``: 1xx–4xx), 120 for an invalid path or key, 121
+/// 6xx, ``SochVectorError``: 1xx–4xx, ``SQLError``: 8xx), 120 for an invalid path or key, 121
 /// for a missing and 122 for an already existing collection, and 7xx
 /// for connection and protocol failures (used by the servers and clients).
 public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -13,6 +13,9 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     case transaction(TransactionError)
     /// The vector engine rejected the input or a file.
     case vector(SochVectorError)
+    /// An SQL statement failed: syntax (with its position), types,
+    /// constraints, an unknown table or column (codes 8xx).
+    case sql(SQLError)
     /// A path, key or argument the API does not accept (empty path segment,
     /// NUL byte, a key in the reserved 0xFF namespace…).
     case invalidArgument(String)
@@ -30,6 +33,7 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .database(let e): return e.code
         case .transaction(let e): return e.code
         case .vector(let e): return e.code
+        case .sql(let e): return e.code
         case .invalidArgument: return 120
         case .notFound: return 121
         case .alreadyExists: return 122
@@ -43,6 +47,7 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .database(let e): return e.description
         case .transaction(let e): return e.description
         case .vector(let e): return e.description
+        case .sql(let e): return e.description
         case .invalidArgument(let why): return "invalid argument: \(why)"
         case .notFound(let what): return "not found: \(what)"
         case .alreadyExists(let what): return "already exists: \(what)"
@@ -58,6 +63,7 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case let e as StorageError: self = .database(e)
         case let e as TransactionError: self = .transaction(e)
         case let e as SochVectorError: self = .vector(e)
+        case let e as SQLError: self = .sql(e)
         default: self = .database(.closed("unexpected error: \(error)"))
         }
     }
