@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what SochDB needs to build, test and benchmark on Debian/Ubuntu
 # (idempotent; run as root or with sudo rights): OpenBLAS headers and
-# pkg-config for the CBLAS module, numpy for the dataset scripts.
+# pkg-config for the CBLAS module, numpy for the dataset scripts, and the
+# sqlite3 shell the SQL differential test compares against.
 set -euo pipefail
 need=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq

@@ -172,7 +172,7 @@ struct KV: ParsableCommand {
 
     private func randomGets(_ engine: StorageEngine, _ w: KVWorkload, count: Int, stream: UInt64) throws -> (misses: Int, seconds: Double) {
         var key = [UInt8](repeating: 0, count: KVWorkload.keySize)
-        var rng = SplitMix64(state: KVWorkload.streamSeed(seed, stream))
+        var rng = SplitMix64(seed: KVWorkload.streamSeed(seed, stream))
         var misses = 0
         let t0 = kvNow()
         for _ in 0..<count {
@@ -215,7 +215,7 @@ struct KV: ParsableCommand {
 
     private func scanShort(_ engine: StorageEngine, _ w: KVWorkload, _ report: KVReport) throws {
         var start = [UInt8](repeating: 0, count: KVWorkload.keySize)
-        var rng = SplitMix64(state: KVWorkload.streamSeed(seed, KVWorkload.streamShortScans))
+        var rng = SplitMix64(seed: KVWorkload.streamSeed(seed, KVWorkload.streamShortScans))
         var errors = 0
         let t0 = kvNow()
         for _ in 0..<shortScans {
@@ -232,18 +232,6 @@ struct KV: ParsableCommand {
         }
         report.row("scan_short", ops: shortScans, seconds: kvNow() - t0)
         report.set("errors", errors)
-    }
-}
-
-/// The generators of kv_workload.h, bit for bit.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -264,7 +252,7 @@ struct KVWorkload {
     }
 
     static func streamSeed(_ seed: UInt64, _ stream: UInt64) -> UInt64 {
-        var s = SplitMix64(state: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
+        var s = SplitMix64(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
         return s.next()
     }
 
@@ -280,7 +268,7 @@ struct KVWorkload {
 
     /// value(i): SplitMix64 outputs, little-endian, into value[0..<valueSize].
     func value(_ i: UInt64, into value: inout [UInt8]) {
-        var rng = SplitMix64(state: valueSeed ^ (i &* 0xD1B5_4A32_D192_ED03))
+        var rng = SplitMix64(seed: valueSeed ^ (i &* 0xD1B5_4A32_D192_ED03))
         var off = 0
         while off < valueSize {
             let r = rng.next()
@@ -292,7 +280,7 @@ struct KVWorkload {
     /// The load order: Fisher-Yates over 0..<keys.
     func permutation() -> [UInt64] {
         var p = (0..<UInt64(keys)).map { $0 }
-        var rng = SplitMix64(state: Self.streamSeed(seed, Self.streamPermutation))
+        var rng = SplitMix64(seed: Self.streamSeed(seed, Self.streamPermutation))
         var i = keys - 1
         while i >= 1 {
             let j = Int(rng.next() % UInt64(i + 1))
