@@ -37,9 +37,10 @@ extension GraphWalker {
     /// Inserts `node` (its vector, level and upper-link offset already set)
     /// into the graph whose entry point and top level are `entry`/`top`, on
     /// levels `lowestLevel`…`level` (a batched build links level 0 itself).
-    /// Requires `locks`.
+    /// Requires `locks`. `guaranteeInLink`: see ``ensureInLink(_:from:_:)``
+    /// (for adds no reachability repair follows).
     func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int,
-                lowestLevel: Int = 0, ctx: SearchContext) {
+                lowestLevel: Int = 0, guaranteeInLink: Bool = false, ctx: SearchContext) {
         let q = UnsafePointer(g.vector(node, dimension))
         var (current, currentDistance) = descend(q, from: entry, top: top, to: level, ctx: ctx)
         var l = min(level, top)
@@ -47,9 +48,16 @@ extension GraphWalker {
             searchLayer(q, entry: current, entryDistance: currentDistance, ef: efConstruction,
                         level: l, ctx: ctx, filter: AllowAll(), skipDeleted: false)
             ctx.reserveSorted(ctx.results.count)
-            let found = ctx.results.drainAscending(into: ctx.sorted)
+            var found = ctx.results.drainAscending(into: ctx.sorted)
             current = ctx.sorted[0].id
             currentDistance = ctx.sorted[0].distance
+            // A node linked already (re-inserted, or linked back by a
+            // concurrent insert) can find itself: never link to itself.
+            if let selfAt = (0..<found).first(where: { ctx.sorted[$0].id == node }) {
+                (ctx.sorted + selfAt).update(from: ctx.sorted + selfAt + 1, count: found - selfAt - 1)
+                found -= 1
+                if found == 0 { l -= 1; continue }
+            }
             let kept = selectNeighbors(ctx.sorted, count: found, m: m, into: ctx.selected)
             setLinks(node, level: l, ctx.selected, kept)
             let capacity = l == 0 ? g.m0 : g.m
@@ -57,44 +65,52 @@ extension GraphWalker {
                 link(ctx.selected[i].id, to: node, distance: ctx.selected[i].distance,
                      level: l, capacity: capacity, ctx: ctx)
             }
-            if l == 0 && kept > 0 { ensureInLink(node, from: ctx.selected, kept) }
+            if guaranteeInLink && l == 0 && kept > 0 { ensureInLink(node, from: ctx.selected, kept) }
             l -= 1
         }
     }
 
     /// When every neighbour's re-pruning dropped its link back to `node`, no
-    /// search can reach it on level 0 (measured: ~0.2% of inserts). Then the
-    /// nearest neighbour takes it in place of its own farthest link, so each
-    /// node is returned from the moment its insert completes (a bulk add also
-    /// runs the whole-graph repair afterwards).
+    /// search can reach it on level 0 (measured: ~0.2% of inserts). Then one
+    /// neighbour takes it: the nearest with a free slot, else the nearest
+    /// that can give up a link `node` itself links to (that target stays
+    /// reachable through `node`). A neighbour's other links are never
+    /// dropped: its farthest ones are the long links routing depends on.
+    /// If neither exists the node waits for the reachability repair.
     func ensureInLink(_ node: UInt32, from neighbours: UnsafeMutablePointer<Candidate>, _ n: Int) {
-        for i in 0..<n {
-            let nb = neighbours[i].id
-            guard let (block, cap) = g.linkBlock(nb, level: 0) else { continue }
-            soch_spin_lock(locks! + Int(nb))
-            let count = min(Int(block[0]), cap)
-            var found = false
-            for j in 0..<count where block[1 + j] == node { found = true; break }
-            soch_spin_unlock(locks! + Int(nb))
-            if found { return }
+        for i in 0..<n where links(of: neighbours[i].id, contain: node) { return }
+        guard let (own, ownCap) = g.linkBlock(node, level: 0) else { return }
+        soch_spin_lock(locks! + Int(node))
+        let ownLinks = Array(UnsafeBufferPointer(start: own + 1, count: min(Int(own[0]), ownCap)))
+        soch_spin_unlock(locks! + Int(node))
+        for pass in 0..<2 {
+            for i in 0..<n {
+                let from = neighbours[i].id
+                guard let (block, cap) = g.linkBlock(from, level: 0) else { continue }
+                soch_spin_lock(locks! + Int(from))
+                let count = min(Int(block[0]), cap)
+                if pass == 0 && count < cap {
+                    block[1 + count] = node
+                    block[0] = UInt32(count + 1)
+                    soch_spin_unlock(locks! + Int(from))
+                    return
+                }
+                if pass == 1, let j = (0..<count).first(where: { ownLinks.contains(block[1 + $0]) }) {
+                    block[1 + j] = node
+                    soch_spin_unlock(locks! + Int(from))
+                    return
+                }
+                soch_spin_unlock(locks! + Int(from))
+            }
         }
-        let from = neighbours[0].id
-        guard let (block, cap) = g.linkBlock(from, level: 0) else { return }
+    }
+
+    private func links(of from: UInt32, contain node: UInt32) -> Bool {
+        guard let (block, cap) = g.linkBlock(from, level: 0) else { return false }
         soch_spin_lock(locks! + Int(from))
         defer { soch_spin_unlock(locks! + Int(from)) }
-        let count = min(Int(block[0]), cap)
-        if count < cap {
-            block[1 + count] = node
-            block[0] = UInt32(count + 1)
-            return
-        }
-        let base = g.vector(from, dimension)
-        var far = 0, farDistance = -Float.infinity
-        for j in 0..<count where Int(block[1 + j]) < g.count {
-            let d = K.distance(base, g.vector(block[1 + j], dimension), dimension)
-            if d > farDistance { far = j; farDistance = d }
-        }
-        block[1 + far] = node
+        for j in 0..<min(Int(block[0]), cap) where block[1 + j] == node { return true }
+        return false
     }
 
     func setLinks(_ node: UInt32, level: Int, _ items: UnsafeMutablePointer<Candidate>, _ n: Int) {

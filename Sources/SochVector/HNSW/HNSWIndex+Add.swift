@@ -68,14 +68,19 @@ extension HNSWIndex {
                 for (position, row) in permutation.enumerated() { insertionOrder[row] = UInt32(first + position) }
             }
             _ = appendNodes(stored, ids: storedIDs)
+            // A bulk add (≥ 10% of the index) is followed by a reachability
+            // repair. For small adds its O(N) walk would dominate, so each
+            // insert makes sure some neighbour links back to its node, and
+            // the repair runs only if parallel inserts pruned each other's
+            // fresh back-links after that check (an O(N · M0) count).
+            let bulk = vectors.count * 10 >= layout.count
             if wasEmpty && construction.usesBatches(count: vectors.count) {
                 try buildBatched(insertionOrder, threads: threads, progress: progress)
             } else {
-                insertNodes(insertionOrder, lowestLevel: 0, threads: threads, progress: progress)
+                let parallel = insertNodes(insertionOrder, lowestLevel: 0, threads: threads, guaranteeInLinks: !bulk, progress: progress)
+                if parallel { reinsertStarved(insertionOrder, first: UInt32(first), bulk: bulk) }
             }
-            // A bulk add (≥ 10% of the index) is followed by a reachability
-            // repair; for small adds its O(N) walk would dominate.
-            if vectors.count * 10 >= layout.count {
+            if bulk || (threads != 1 && HNSWIndex.coreCount > 1 && vectors.count > 1 && hasOrphans(insertionOrder)) {
                 let trace = PhaseTrace("reachability")
                 let linked = repairReachability()
                 trace.mark("\(linked) nodes linked")
@@ -148,9 +153,10 @@ extension HNSWIndex {
 
     /// Links `nodes` into the graph on levels ≥ `lowestLevel`, in parallel,
     /// in list order (deterministic with one thread). Write lock held.
-    private func insertNodes(_ nodes: [UInt32], lowestLevel: Int, threads: Int,
-                             progress: (@Sendable (Int, Int) -> Void)?) {
-        guard let first = nodes.first else { return }
+    @discardableResult
+    private func insertNodes(_ nodes: [UInt32], lowestLevel: Int, threads: Int, guaranteeInLinks: Bool = false,
+                             progress: (@Sendable (Int, Int) -> Void)?) -> Bool {
+        guard let first = nodes.first else { return false }
         var start = 0
         if entryPoint == GraphLayout.noNode {
             entryPoint = first
@@ -168,39 +174,45 @@ extension HNSWIndex {
                 while true {
                     let i = next.add(1, ordering: .relaxed).oldValue
                     if i >= nodes.count { break }
-                    index.insertOne(nodes[i], lowestLevel: lowestLevel, ctx: ctx)
+                    index.insertOne(nodes[i], lowestLevel: lowestLevel, guaranteeInLink: guaranteeInLinks, ctx: ctx)
                     let finished = done.add(1, ordering: .relaxed).newValue
                     if let progress, finished % 1000 == 0 || finished == total { progress(finished, total) }
                 }
             }
         }
         if start == total { progress?(total, total) }
-        // Inserts running in parallel can prune each other's fresh back-links
-        // after `ensureInLink` checked them; recheck now that all are in.
-        if workers > 1 { relinkOrphans(nodes) }
+        return workers > 1
     }
 
-    /// Gives each of `nodes` that no level-0 neighbour links back to one
-    /// in-link (see ``GraphWalker/ensureInLink(_:from:_:)``). O(n · M0²).
-    private func relinkOrphans(_ nodes: [UInt32]) {
-        metric == .l2 ? relinkOrphans(nodes, L2Kernel.self) : relinkOrphans(nodes, DotKernel.self)
-    }
-
-    private func relinkOrphans<K: DistanceKernel>(_ nodes: [UInt32], _: K.Type) {
-        let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nodeLocks.base)
-        let candidates = UnsafeMutablePointer<Candidate>.allocate(capacity: parameters.m0)
-        defer { candidates.deallocate() }
-        for node in nodes {
-            guard let (block, cap) = layout.linkBlock(node, level: 0) else { continue }
-            let v = layout.vector(node, dimension)
-            var n = 0
-            for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count {
-                candidates[n] = Candidate(distance: K.distance(v, layout.vector(block[1 + j], dimension), dimension), id: block[1 + j])
-                n += 1
-            }
-            sortAscending(candidates, n)
-            if n > 0 { walker.ensureInLink(node, from: candidates, n) }
+    /// Re-inserts, one at a time, the nodes a parallel insert starved: an
+    /// insert whose descent passed through a node still being inserted
+    /// (linked on an upper level, not yet below) walks level 0 from a node
+    /// without links and keeps the few neighbours it saw. Measured on small
+    /// indexes: ~1–2% of a parallel batch, some far from their true
+    /// neighbours. Starved: fewer than m/2 level-0 links, or (for an add
+    /// small next to the index) links only to nodes of the same batch.
+    private func reinsertStarved(_ nodes: [UInt32], first: UInt32, bulk: Bool) {
+        let starved = nodes.filter { node in
+            guard let (block, cap) = layout.linkBlock(node, level: 0) else { return false }
+            let n = min(Int(block[0]), cap)
+            if n * 2 < parameters.m { return true }
+            return !bulk && (0..<n).allSatisfy { block[1 + $0] >= first }
         }
+        guard !starved.isEmpty else { return }
+        contexts.withContext(nodeCount: layout.count, ef: parameters.efConstruction) { ctx in
+            for node in starved { insertOne(node, lowestLevel: 0, guaranteeInLink: !bulk, ctx: ctx) }
+        }
+    }
+
+    /// Whether any of `nodes` has no level-0 in-link: one pass over every
+    /// level-0 list, O(N · M0) reads.
+    private func hasOrphans(_ nodes: [UInt32]) -> Bool {
+        var linked = [Bool](repeating: false, count: layout.count)
+        for i in 0..<layout.count {
+            guard let (block, cap) = layout.linkBlock(UInt32(i), level: 0) else { continue }
+            for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count { linked[Int(block[1 + j])] = true }
+        }
+        return nodes.contains { !linked[Int($0)] && $0 != entryPoint }
     }
 
     /// Builds the graph of a freshly filled index: the upper levels by
@@ -246,7 +258,7 @@ extension HNSWIndex {
 
     /// Inserts one node whose sections are filled in. Safe to call from
     /// several threads at once while the write lock is held by `add`.
-    private func insertOne(_ node: UInt32, lowestLevel: Int, ctx: SearchContext) {
+    private func insertOne(_ node: UInt32, lowestLevel: Int, guaranteeInLink: Bool, ctx: SearchContext) {
         let level = Int(layout.levels[Int(node)])
         var (entry, top) = entryLock.withLock { _ in (entryPoint, maxLevel) }
         var raising = false
@@ -259,11 +271,13 @@ extension HNSWIndex {
         if metric == .l2 {
             GraphWalker<L2Kernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
-                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel, ctx: ctx)
+                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel,
+                        guaranteeInLink: guaranteeInLink, ctx: ctx)
         } else {
             GraphWalker<DotKernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
-                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel, ctx: ctx)
+                        efConstruction: parameters.efConstruction, lowestLevel: lowestLevel,
+                        guaranteeInLink: guaranteeInLink, ctx: ctx)
         }
         if raising {
             entryLock.withLock { _ in
