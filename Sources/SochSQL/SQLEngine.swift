@@ -71,16 +71,19 @@ public final class SQLEngine: @unchecked Sendable {
 
     func countStatement() { executed.add(1, ordering: .relaxed) }
 
-    /// Runs a parsed, non-transaction-control statement in `transaction`.
-    func run(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction) throws(SQLError) -> SQLResult {
-        executed.add(1, ordering: .relaxed)
+    /// Runs a parsed, non-transaction-control statement in `transaction`;
+    /// `retry` marks a re-run of an autocommit statement, not counted again.
+    func run(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction,
+             retry: Bool = false) throws(SQLError) -> SQLResult {
+        if !retry { executed.add(1, ordering: .relaxed) }
         guard parameters.count == parsed.parameterCount else {
             throw SQLError.parameterCount(expected: parsed.parameterCount, got: parameters.count)
         }
         guard transaction.isActive else { throw SQLError.transaction(.finished(id: transaction.id)) }
         let overlay = WriteOverlay(transaction)
         let executor = StatementExecutor(keys: keys, catalog: try catalog(overlay),
-                                         evaluator: Evaluator(parameters: parameters), overlay: overlay)
+                                         evaluator: Evaluator(parameters: parameters), overlay: overlay,
+                                         hasSubqueries: parsed.hasSubqueries)
         var running = executor
         let result = try running.dispatch(parsed.statement)
         try running.overlay.apply()

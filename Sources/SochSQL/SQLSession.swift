@@ -5,8 +5,10 @@ import SochStorage
 /// lasts until COMMIT (or END) or ROLLBACK.
 ///
 /// In autocommit a statement commits when it succeeds and writes nothing
-/// when it fails; a commit conflict surfaces as
-/// ``SQLError/transaction(_:)`` and may be retried. Inside an explicit
+/// when it fails; when its commit conflicts with a concurrent commit, the
+/// statement is run again on a fresh snapshot (at most
+/// ``autocommitAttempts`` times in all) before the conflict surfaces as
+/// ``SQLError/transaction(_:)``. Inside an explicit
 /// transaction a failing statement leaves the transaction as it was before
 /// that statement, and the transaction stays open.
 ///
@@ -50,15 +52,24 @@ public final class SQLSession {
         }
     }
 
+    /// How many times an autocommit statement is tried when its commit
+    /// conflicts. Re-running is safe: nothing of a failed attempt remains.
+    public static let autocommitAttempts = 16
+
     private func autocommit(_ parsed: ParsedStatement, _ parameters: [SQLValue]) throws(SQLError) -> SQLResult {
-        let own = engine.storage.beginTransaction()
-        do {
-            let result = try engine.run(parsed, parameters: parameters, in: own)
-            try own.commit()
-            return result
-        } catch {
-            own.abort()
-            throw SQLError.wrap(error)
+        var attempt = 1
+        while true {
+            let own = engine.storage.beginTransaction()
+            do {
+                let result = try engine.run(parsed, parameters: parameters, in: own, retry: attempt > 1)
+                try own.commit()
+                return result
+            } catch {
+                own.abort()
+                let failure = SQLError.wrap(error)
+                guard case .transaction(.conflict) = failure, attempt < Self.autocommitAttempts else { throw failure }
+                attempt += 1
+            }
         }
     }
 

@@ -12,7 +12,7 @@ struct DifferentialTests {
 
     @Test(.enabled(if: SQLiteReference.isAvailable, "needs /usr/bin/sqlite3 (Debian package sqlite3)"))
     func randomQueriesMatchSQLite() throws {
-        var generator = QueryGenerator(seed: 20261201)
+        var generator = QueryGenerator(seed: Self.seed(default: 20261201))
         let data = generator.data(rows: Self.rowCount)
         let queries = (0..<Self.queryCount).map { _ in generator.query() }
         let expected = try SQLiteReference.run(setup: QueryGenerator.tableSchemas + data, queries: queries.map(\.sql))
@@ -48,7 +48,7 @@ struct DifferentialTests {
     /// indexes, so stale or missing index entries and partial statements show.
     @Test(.enabled(if: SQLiteReference.isAvailable, "needs /usr/bin/sqlite3 (Debian package sqlite3)"))
     func randomWritesMatchSQLite() throws {
-        var generator = QueryGenerator(seed: 77)
+        var generator = QueryGenerator(seed: Self.seed(default: 77))
         let data = generator.data(rows: 150)
         var statements: [String] = []
         var ordered: [Bool] = []
@@ -89,6 +89,11 @@ struct DifferentialTests {
     }
 
     static let writeCount = 300
+
+    /// The seed: `SOCHSQL_DIFF_SEED` when set (to explore), else the fixed default.
+    static func seed(default value: UInt64) -> UInt64 {
+        ProcessInfo.processInfo.environment["SOCHSQL_DIFF_SEED"].flatMap { UInt64($0) } ?? value
+    }
 
     static func same(_ a: [[ComparableCell]], _ b: [[ComparableCell]], ordered: Bool) -> Bool {
         guard a.count == b.count else { return false }

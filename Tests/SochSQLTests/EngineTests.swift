@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import SochStorage
 @testable import SochSQL
@@ -163,6 +164,21 @@ struct EngineTests {
         #expect(error.description == "syntax error: expected a statement, found 'SELEC' at 1:1")
     }
 
+    @Test func overlyDeepExpressionsAreSyntaxErrorsNotCrashes() throws {
+        let db = try TestDatabase(); defer { db.close() }
+        let session = db.engine.makeSession()
+        let parens = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        #expect(SQLErrorCapture.capture { try session.execute("SELECT \(parens)") }?.code == 800)
+        let negations = String(repeating: "- ", count: 5000) + "1"
+        #expect(SQLErrorCapture.capture { try session.execute("SELECT \(negations)") }?.code == 800)
+        let chain = Array(repeating: "1", count: 3000).joined(separator: " + ")
+        #expect(SQLErrorCapture.capture { try session.execute("SELECT \(chain)") }?.code == 800)
+        let fine = Array(repeating: "1", count: 500).joined(separator: " + ")
+        #expect(try session.execute("SELECT \(fine)").rows == [[.integer(500)]])
+        let list = (0..<5000).map(String.init).joined(separator: ", ")
+        #expect(try session.execute("SELECT 4999 IN (\(list))").rows == [[.boolean(true)]])
+    }
+
     @Test func resultsConvertToRecordsAndTOON() throws {
         let db = try TestDatabase(); defer { db.close() }
         let session = db.engine.makeSession()
@@ -208,6 +224,42 @@ struct EngineTests {
         }
         group.wait()
         #expect(try db.rows("SELECT count(*), count(DISTINCT w) FROM t") == ["200, 4"])
+    }
+
+    @Test func concurrentAutocommitInsertsIntoARowidTableAllLand() throws {
+        let db = try TestDatabase(); defer { db.close() }
+        try db.run("CREATE TABLE log (w INT, i INT)")
+        let engine = db.engine
+        let failures = Mutex(0)
+        let group = DispatchGroup()
+        for w in 0..<4 {
+            group.enter()
+            Thread {
+                let session = engine.makeSession()
+                for i in 0..<50 {
+                    do { _ = try session.execute("INSERT INTO log VALUES (?, ?)", parameters: [.integer(Int64(w)), .integer(Int64(i))]) } catch {
+                        failures.withLock { $0 += 1 }
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(failures.withLock { $0 } == 0)
+        #expect(try db.rows("SELECT count(*), count(DISTINCT rowid) FROM log") == ["200, 200"])
+    }
+
+    @Test func droppingASessionAbortsItsTransaction() throws {
+        let db = try TestDatabase(); defer { db.close() }
+        try db.run("CREATE TABLE t (x INT)")
+        do {
+            let session = db.engine.makeSession()
+            _ = try session.executeScript("BEGIN; INSERT INTO t VALUES (1)")
+            #expect(session.inTransaction)
+        }
+        #expect(try db.rows("SELECT count(*) FROM t") == ["0"])
+        try db.run("INSERT INTO t VALUES (2)")          // nothing is left holding the table
+        #expect(try db.rows("SELECT x FROM t") == ["2"])
     }
 
     @Test func scriptSplitting() {

@@ -14,7 +14,8 @@ extension QueryGenerator {
                 let s = chance(0.15) ? "NULL" : "'\(pick(Self.words))'"
                 return "(\(int(1...420)), \(a), \(b), \(r), \(s))"
             }
-            return "INSERT INTO \(table) VALUES \(rows.joined(separator: ", "))"
+            let verb = pick(["INSERT", "INSERT", "INSERT OR IGNORE", "INSERT OR REPLACE", "REPLACE"])
+            return "\(verb) INTO \(table) VALUES \(rows.joined(separator: ", "))"
         case 4...7:
             var sets: [String] = []
             for column in ["a", "b", "r", "s"].shuffled(using: &rng).prefix(int(1...3)) {

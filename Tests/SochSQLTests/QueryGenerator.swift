@@ -37,8 +37,8 @@ struct QueryGenerator {
 
     static let indexes = [
         "CREATE INDEX i1_a ON t1 (a)", "CREATE INDEX i1_s ON t1 (s)", "CREATE INDEX i1_ab ON t1 (a, b)",
-        "CREATE INDEX i1_r ON t1 (r)", "CREATE INDEX i2_a ON t2 (a)", "CREATE INDEX i2_id ON t2 (id)",
-        "CREATE INDEX i2_s ON t2 (s, r)",
+        "CREATE INDEX i1_r ON t1 (r)", "CREATE INDEX i2_a ON t2 (a)", "CREATE UNIQUE INDEX i2_id ON t2 (id)",
+        "CREATE INDEX i2_s ON t2 (s, r)", "CREATE UNIQUE INDEX i1_s_id ON t1 (s, id)",
     ]
 
     /// INSERT statements for `rows` rows in each table.
@@ -70,7 +70,12 @@ struct QueryGenerator {
             return pick(["a", "b", "id", "a", "b", String(int(-5...25))])
         }
         let l = intExpression(depth + 1), r = intExpression(depth + 1)
-        switch int(0...9) {
+        switch int(0...14) {
+        case 10: return "nullif(\(l), \(int(-2...2)))"
+        case 11: return "max(\(l), \(r))"
+        case 12: return "((\(l) < \(r)) + 1)"
+        case 13: return pick(["length(s)", "CAST(r AS INTEGER)", "ifnull(a, b)"])
+        case 14: return "(\(l) | \(r))"
         case 0: return "(\(l) + \(r))"
         case 1: return "(\(l) - \(r))"
         case 2: return "(\(l) * \(int(-3...3)))"
@@ -111,7 +116,15 @@ struct QueryGenerator {
             default: return "NOT (\(l))"
             }
         }
-        switch int(0...11) {
+        switch int(0...16) {
+        case 15 where depth < 3:
+            return "\(pick(["a", "b", "id"])) \(chance(0.3) ? "NOT " : "")IN (SELECT \(pick(["a", "b", "id"])) FROM \(pick(["t1", "t2"])) WHERE \(predicate(3)))"
+        case 16 where depth < 3:
+            switch int(0...2) {
+            case 0: return "\(pick(["a", "b", "r"])) \(comparisonOperator()) (SELECT \(pick(["avg(a)", "max(b)", "min(r)", "count(*) / 50"])) FROM \(pick(["t1", "t2"])) WHERE \(predicate(3)))"
+            case 1: return "\(chance(0.3) ? "NOT " : "")EXISTS (SELECT 1 FROM \(pick(["t1", "t2"])) WHERE \(predicate(3)))"
+            default: return "s = (SELECT max(s) FROM t2 WHERE \(predicate(3)))"
+            }
         case 0, 1: return "\(intExpression()) \(comparisonOperator()) \(intExpression())"
         case 2: return "\(pick(["a", "b", "id"])) \(comparisonOperator()) \(pick(["2.0", "2.5", "-1.5", "3"]))"
         case 3: return "\(realExpression()) \(comparisonOperator()) \(pick(["r", "a", "0", "1.5", "-2.25", "10"]))"
@@ -127,6 +140,9 @@ struct QueryGenerator {
             let pattern = pick(["a%", "%an%", "_pple", "A%", "%a", "%", "a\\_b", "b_n%", "%e"])
             return "s \(chance(0.2) ? "NOT " : "")LIKE '\(pattern)'"
         case 9: return "id \(pick(["<", "<=", ">", ">=", "="])) \(int(0...310))"
+        case 12: return "\(pick(["a", "b"])) IS \(chance(0.5) ? "NOT " : "")\(pick(["b", "1", "NULL"]))"
+        case 13: return "ifnull(s, 'none') \(comparisonOperator()) '\(pick(Self.words))'"
+        case 14: return "\(pick(["a", "r", "b"])) \(pick(["<", ">=", "="])) \(pick(["a", "b", "r"])) \(pick(["AND", "OR"])) s \(pick(["<", ">"])) 'b'"
         case 10: return "s IN ('\(pick(Self.words))', '\(pick(Self.words))')"
         default: return "\(pick(["a", "b"])) \(comparisonOperator()) \(int(-10...10))"
         }
@@ -162,7 +178,9 @@ struct QueryGenerator {
         var ordered = false
         if chance(0.6) {
             var keys: [String] = []
-            for _ in 0..<int(1...2) { keys.append("\(pick(["a", "b", "r", "s", "1"])) \(pick(["", "ASC", "DESC"]))") }
+            for _ in 0..<int(1...2) {
+                keys.append("\(pick(["a", "b", "r", "s", "1", "(a + b)", "lower(s)", "r * -1", "a IS NULL"])) \(pick(["", "ASC", "DESC"]))")
+            }
             if distinct {
                 keys = (1...(items == ["*"] ? 5 : items.count)).map { "\($0) \(pick(["ASC", "DESC"]))" }
             } else {

@@ -9,17 +9,20 @@ final class TestDatabase {
     private(set) var engine: SQLEngine
     static let prefix: [UInt8] = [0xFF, UInt8(ascii: "s")]
 
-    init(_ tag: String = "sql") throws {
+    let options: StorageOptions
+
+    init(_ tag: String = "sql", options: StorageOptions = StorageOptions()) throws {
         directory = NSTemporaryDirectory() + "sochsql-\(tag)-\(UUID().uuidString)"
+        self.options = options
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        storage = try StorageEngine.open(path: directory)
+        storage = try StorageEngine.open(path: directory, options: options)
         engine = try SQLEngine(storage: storage, keyPrefix: Self.prefix)
     }
 
     /// Closes the storage engine and opens the same directory again.
     func reopen() throws {
         try storage.close()
-        storage = try StorageEngine.open(path: directory)
+        storage = try StorageEngine.open(path: directory, options: options)
         engine = try SQLEngine(storage: storage, keyPrefix: Self.prefix)
     }
 

@@ -65,8 +65,8 @@ enum SQLiteReference {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let scriptPath = dir + "/script.sql", outPath = dir + "/out.txt", errPath = dir + "/err.txt"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = [":memory:"]

@@ -35,7 +35,13 @@ extension TableSchema {
         for c in columns {
             Self.appendString(c.name, to: &out)
             out.append(Self.typeCode(c.type))
-            out.append((c.notNull ? 1 : 0) | (c.primaryKey ? 2 : 0))
+            let hasDefault = !c.defaultValue.isNull
+            out.append((c.notNull ? 1 : 0) | (c.primaryKey ? 2 : 0) | (hasDefault ? 4 : 0))
+            if hasDefault {
+                let bytes = RowCodec.encode([c.defaultValue])
+                RowCodec.appendVarint(UInt64(bytes.count), to: &out)
+                out.append(contentsOf: bytes)
+            }
         }
         Self.appendPositions(primaryKey, to: &out)
         RowCodec.appendVarint(UInt64(indexes.count), to: &out)
@@ -58,7 +64,9 @@ extension TableSchema {
             let columnName = try reader.string()
             let type = try Self.type(code: try reader.byte())
             let flags = try reader.byte()
-            columns.append(ColumnDefinition(name: columnName, type: type, notNull: flags & 1 != 0, primaryKey: flags & 2 != 0))
+            var column = ColumnDefinition(name: columnName, type: type, notNull: flags & 1 != 0, primaryKey: flags & 2 != 0)
+            if flags & 4 != 0 { column.defaultValue = try RowCodec.decode(try reader.byteString(), width: 1)[0] }
+            columns.append(column)
         }
         let primaryKey = try reader.positions(below: columns.count)
         var indexes: [IndexSchema] = []
@@ -103,6 +111,13 @@ private struct ByteReader {
         let n = try RowCodec.readVarint(bytes, at: &offset)
         guard n <= UInt64(bytes.count) else { throw SQLError.corruption("impossible count in catalogue entry") }
         return Int(n)
+    }
+
+    mutating func byteString() throws(SQLError) -> [UInt8] {
+        let n = try count()
+        guard offset + n <= bytes.count else { throw SQLError.corruption("catalogue value overruns the entry") }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
     }
 
     mutating func string() throws(SQLError) -> String {

@@ -10,6 +10,8 @@ struct TableSchema: Sendable {
     /// table uses a hidden rowid.
     var primaryKey: [Int]
     var indexes: [IndexSchema]
+    /// Each column's DEFAULT (NULL when none), in column order.
+    let defaults: [SQLValue]
     /// Lowercased column name → position (``ColumnDefinition/name`` keeps
     /// the declared spelling).
     let columnPositions: [String: Int]
@@ -23,9 +25,15 @@ struct TableSchema: Sendable {
         var positions: [String: Int] = [:]
         for (i, c) in columns.enumerated() { positions[c.name.lowercased()] = i }
         columnPositions = positions
+        defaults = columns.map(\.defaultValue)
     }
 
     var hasRowid: Bool { primaryKey.isEmpty }
+
+    /// The same table with `columns` (positions of existing columns unchanged).
+    func with(columns: [ColumnDefinition]) -> TableSchema {
+        TableSchema(id: id, name: name, columns: columns, primaryKey: primaryKey, indexes: indexes)
+    }
 
     func position(of column: String) throws(SQLError) -> Int {
         guard let p = columnPositions[column] else { throw SQLError.unknownColumn("\(name).\(column)") }

@@ -11,10 +11,10 @@ struct StatementCache {
     init(capacity: Int) { self.capacity = capacity }
 
     mutating func lookup(_ sql: String) -> ParsedStatement? {
-        guard let entry = entries[sql] else { return nil }
+        guard let i = entries.index(forKey: sql) else { return nil }
         clock += 1
-        entries[sql] = (entry.statement, clock)
-        return entry.statement
+        entries.values[i].lastUse = clock
+        return entries.values[i].statement
     }
 
     mutating func insert(_ sql: String, _ statement: ParsedStatement) {

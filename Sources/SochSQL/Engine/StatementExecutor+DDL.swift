@@ -9,6 +9,7 @@ extension StatementExecutor {
             throw SQLError.tableExists(s.name)
         }
         var columns = s.columns
+        for i in columns.indices { columns[i].defaultValue = try Conversions.store(columns[i].defaultValue, in: columns[i]) }
         var seen = Set<String>()
         for c in columns where !seen.insert(c.name.lowercased()).inserted {
             throw SQLError.invalidStatement("duplicate column name \(c.name) in table \(s.name)")
@@ -23,7 +24,7 @@ extension StatementExecutor {
             columns[p].primaryKey = true
             columns[p].notNull = true
         }
-        if primaryKey.isEmpty, columns.contains(where: { ["rowid", "_rowid_", "oid"].contains($0.name.lowercased()) }) {
+        if primaryKey.isEmpty, columns.contains(where: { Self.rowidNames.contains($0.name.lowercased()) }) {
             throw SQLError.invalidStatement("a table without a PRIMARY KEY cannot name a column rowid")
         }
         let table = TableSchema(id: try allocateID(), name: s.name, columns: columns, primaryKey: primaryKey, indexes: [])
@@ -89,5 +90,48 @@ extension StatementExecutor {
 
     private mutating func deleteEntries(of index: IndexSchema) throws(SQLError) {
         for pair in try overlay.scan(prefix: keys.indexPrefix(index.id)) { overlay.delete(pair.key) }
+    }
+}
+
+/// ALTER TABLE: ADD COLUMN, RENAME TO, RENAME COLUMN. All three change only
+/// the catalogue entry; rows stored before ADD COLUMN read its DEFAULT.
+extension StatementExecutor {
+    static let rowidNames: Set<String> = ["rowid", "_rowid_", "oid"]
+
+    mutating func alterTable(_ name: String, _ action: AlterTableAction) throws(SQLError) -> SQLResult {
+        let table = try catalog.table(name)
+        switch action {
+        case .addColumn(var column):
+            guard table.columnPositions[column.name.lowercased()] == nil else {
+                throw SQLError.invalidStatement("duplicate column name \(column.name) in table \(name)")
+            }
+            guard !column.primaryKey else { throw SQLError.invalidStatement("cannot add a PRIMARY KEY column") }
+            column.defaultValue = try Conversions.store(column.defaultValue, in: column)
+            guard !column.notNull || !column.defaultValue.isNull else {
+                throw SQLError.invalidStatement("cannot add a NOT NULL column without a non-NULL DEFAULT")
+            }
+            guard !(table.hasRowid && Self.rowidNames.contains(column.name.lowercased())) else {
+                throw SQLError.invalidStatement("a table without a PRIMARY KEY cannot name a column rowid")
+            }
+            try writeSchema(table.with(columns: table.columns + [column]))
+        case .renameTable(let newName):
+            guard catalog.tables[newName] == nil else { throw SQLError.tableExists(newName) }
+            overlay.delete(keys.catalogEntry(table.name))
+            var renamed = table
+            renamed.name = newName
+            try writeSchema(renamed.with(columns: table.columns))
+        case let .renameColumn(from, to):
+            let p = try table.position(of: from)
+            guard table.columnPositions[to.lowercased()] == nil else {
+                throw SQLError.invalidStatement("duplicate column name \(to) in table \(name)")
+            }
+            guard !(table.hasRowid && Self.rowidNames.contains(to.lowercased())) else {
+                throw SQLError.invalidStatement("a table without a PRIMARY KEY cannot name a column rowid")
+            }
+            var columns = table.columns
+            columns[p].name = to
+            try writeSchema(table.with(columns: columns))
+        }
+        return Self.empty
     }
 }

@@ -92,7 +92,7 @@ extension StatementExecutor {
     }
 
     func decodeRow(_ table: TableSchema, _ key: [UInt8], _ value: [UInt8]) throws(SQLError) -> StoredRow {
-        var values = try RowCodec.decode(value, width: table.columns.count)
+        var values = try RowCodec.decode(value, width: table.columns.count, padding: table.defaults)
         if table.hasRowid {
             var offset = keys.rowPrefix(table.id).count
             values.append(try OrderedKeyEncoding.decode(key, at: &offset))

@@ -20,7 +20,8 @@ extension StatementExecutor {
         var keys: [SQLValue]
     }
 
-    mutating func select(_ s: SelectStatement) throws(SQLError) -> SQLResult {
+    mutating func select(_ query: SelectStatement) throws(SQLError) -> SQLResult {
+        let s = hasSubqueries ? try resolved(query) : query
         var table: TableSchema?
         if let from = s.from { table = try catalog.table(from.name) }
         var binder = ExpressionBinder(table: table, alias: s.from?.alias, allowAggregates: true)
@@ -43,9 +44,14 @@ extension StatementExecutor {
             produced = try groupRows(input, width: (table?.columns.count ?? 0) + (table?.hasRowid == true ? 1 : 0),
                                      groupBy, binder.aggregates, having, outputs, sortKeys)
         } else {
+            // Without sorting or DISTINCT the window is known up front:
+            // project only the rows it keeps.
+            let kept = sortKeys.isEmpty && !s.distinct
+                ? try windowRange(count: input.count, limit: s.limit, offset: s.offset) : 0..<input.count
             produced = []
-            produced.reserveCapacity(input.count)
-            for row in input { produced.append(try produce(row, outputs, sortKeys, evaluator)) }
+            produced.reserveCapacity(kept.count)
+            for row in input[kept] { produced.append(try produce(row, outputs, sortKeys, evaluator)) }
+            if sortKeys.isEmpty && !s.distinct { return SQLResult(columns: names, rows: produced.map(\.values)) }
         }
         if s.distinct {
             var seen = Set<SQLKey>()
@@ -207,6 +213,11 @@ extension StatementExecutor {
     /// Applies OFFSET and LIMIT (constant integer expressions; a negative
     /// LIMIT means none, a negative OFFSET zero, as in SQLite).
     private func window(_ rows: [[SQLValue]], limit: SQLExpression?, offset: SQLExpression?) throws(SQLError) -> [[SQLValue]] {
+        Array(rows[try windowRange(count: rows.count, limit: limit, offset: offset)])
+    }
+
+    /// The positions OFFSET and LIMIT keep of `count` rows.
+    private func windowRange(count rowCount: Int, limit: SQLExpression?, offset: SQLExpression?) throws(SQLError) -> Range<Int> {
         func count(_ e: SQLExpression?, _ what: String) throws(SQLError) -> Int64? {
             guard let e else { return nil }
             var binder = ExpressionBinder(table: nil)
@@ -216,8 +227,8 @@ extension StatementExecutor {
         }
         let skip = max(0, try count(offset, "OFFSET") ?? 0)
         let take = try count(limit, "LIMIT") ?? -1
-        let start = Int(min(skip, Int64(rows.count)))
-        let end = take < 0 ? rows.count : Int(min(Int64(rows.count), Int64(start) + min(take, Int64(rows.count))))
-        return Array(rows[start..<end])
+        let start = Int(min(skip, Int64(rowCount)))
+        let end = take < 0 ? rowCount : Int(min(Int64(rowCount), Int64(start) + min(take, Int64(rowCount))))
+        return start..<end
     }
 }

@@ -16,21 +16,42 @@ extension StatementExecutor {
         return out
     }
 
-    /// Writes a new row and its index entries; fails on a duplicate primary
-    /// key or UNIQUE index value (NULLs never collide).
-    mutating func insertRow(_ table: TableSchema, _ values: [SQLValue]) throws(SQLError) {
+    /// Writes a new row and its index entries. A duplicate primary key or
+    /// UNIQUE index value (NULLs never collide) fails the statement, skips
+    /// the row, or first deletes every row it collides with, by `policy`.
+    /// Returns whether the row was written.
+    @discardableResult
+    mutating func insertRow(_ table: TableSchema, _ values: [SQLValue],
+                            policy: ConflictPolicy = .abort) throws(SQLError) -> Bool {
         let pk = primaryKeyValues(table, values)
         let key = keys.row(table.id, primaryKey: pk)
-        if try overlay.get(key) != nil { throw SQLError.uniqueViolation(table: table.name, constraint: "PRIMARY KEY") }
+        if let existing = try overlay.get(key) {
+            switch policy {
+            case .abort: throw SQLError.uniqueViolation(table: table.name, constraint: "PRIMARY KEY")
+            case .ignore: return false
+            case .replace: deleteRow(table, try decodeRow(table, key, existing))
+            }
+        }
+        for index in table.indexes where index.unique {
+            let entry = keys.indexEntry(index, values: index.columns.map { values[$0] }, primaryKey: pk)
+            guard let owner = try overlay.get(entry) else { continue }
+            switch policy {
+            case .abort: throw SQLError.uniqueViolation(table: table.name, constraint: index.name)
+            case .ignore: return false
+            case .replace:
+                let ownerKey = keys.row(table.id, primaryKey: try Self.primaryKey(fromIndexValue: owner, keyColumns: pk.count))
+                guard let row = try overlay.get(ownerKey) else {
+                    throw SQLError.corruption("index \(index.name) entry points at a missing row")
+                }
+                deleteRow(table, try decodeRow(table, ownerKey, row))
+            }
+        }
         try overlay.put(key, RowCodec.encode(Array(values.prefix(table.columns.count))))
         for index in table.indexes {
-            let indexed = index.columns.map { values[$0] }
-            let entry = keys.indexEntry(index, values: indexed, primaryKey: pk)
-            if index.unique, try overlay.get(entry) != nil {
-                throw SQLError.uniqueViolation(table: table.name, constraint: index.name)
-            }
+            let entry = keys.indexEntry(index, values: index.columns.map { values[$0] }, primaryKey: pk)
             try overlay.put(entry, OrderedKeyEncoding.encode(pk))
         }
+        return true
     }
 
     mutating func deleteRow(_ table: TableSchema, _ row: StoredRow) {
@@ -54,14 +75,21 @@ extension StatementExecutor {
             }
         }
         var nextRowid: Int64? = table.hasRowid ? try lastRowid(table) : nil
-        var binder = ExpressionBinder(table: nil)
-        for row in s.rows {
+        let autoKey = table.primaryKey.count == 1 && table.columns[table.primaryKey[0]].type == .integer ? table.primaryKey[0] : nil
+        var lastAutoKey: Int64?
+        let rows = try sourceRows(s.source)
+        var inserted = 0
+        for row in rows {
             guard row.count == targets.count else {
                 throw SQLError.invalidStatement("\(row.count) value\(row.count == 1 ? "" : "s") for \(targets.count) column\(targets.count == 1 ? "" : "s")")
             }
-            var values = [SQLValue](repeating: .null, count: width)
-            for (expression, p) in zip(row, targets) {
-                values[p] = try evaluator.evaluate(try binder.bind(expression), [])
+            var values = table.defaults
+            for (value, p) in zip(row, targets) { values[p] = value }
+            if let autoKey, values[autoKey].isNull {
+                var last: Int64
+                if let known = lastAutoKey { last = known } else { last = try lastRowid(table) }
+                values[autoKey] = .integer(try nextFreeKey(table, after: &last))
+                lastAutoKey = last
             }
             values = try checked(table, values)
             if let last = nextRowid {
@@ -69,24 +97,63 @@ extension StatementExecutor {
                 nextRowid = last + 1
                 values.append(.integer(last + 1))
             }
-            try insertRow(table, values)
+            if try insertRow(table, values, policy: s.onConflict) { inserted += 1 }
         }
-        if let last = nextRowid {
+        if let last = nextRowid ?? lastAutoKey {
             var bytes: [UInt8] = []
             OrderedKeyEncoding.appendBigEndian(UInt64(bitPattern: last), to: &bytes)
             try overlay.put(keys.rowidCounter(table.id), bytes)
         }
-        return SQLResult(columns: [], rows: [], rowsAffected: s.rows.count)
+        return SQLResult(columns: [], rows: [], rowsAffected: inserted)
     }
 
-    /// The last rowid handed out in `table` (0 before the first insert).
+    /// The values an INSERT writes, before defaults and type checks.
+    private mutating func sourceRows(_ source: InsertSource) throws(SQLError) -> [[SQLValue]] {
+        switch source {
+        case .select(let query): return try select(query).rows
+        case .values(var rows):
+            if hasSubqueries {
+                for i in rows.indices { for j in rows[i].indices { rows[i][j] = try resolved(rows[i][j]) } }
+            }
+            var binder = ExpressionBinder(table: nil)
+            var out: [[SQLValue]] = []
+            out.reserveCapacity(rows.count)
+            for row in rows {
+                var values: [SQLValue] = []
+                values.reserveCapacity(row.count)
+                for expression in row { values.append(try evaluator.evaluate(try binder.bind(expression), [])) }
+                out.append(values)
+            }
+            return out
+        }
+    }
+
+    /// The smallest integer key above `last` that no row holds, for a NULL
+    /// inserted into an INTEGER PRIMARY KEY; `last` becomes it. Probing
+    /// moves the counter past explicitly inserted keys once and for all, so
+    /// the total probing over a table's life is bounded by its key count.
+    private func nextFreeKey(_ table: TableSchema, after last: inout Int64) throws(SQLError) -> Int64 {
+        while true {
+            guard last < .max else { throw SQLError.storage("integer keys of table \(table.name) are exhausted") }
+            last += 1
+            if try overlay.get(keys.row(table.id, primaryKey: [.integer(last)])) == nil { return last }
+        }
+    }
+
+    /// The last rowid (or automatic INTEGER PRIMARY KEY) handed out in
+    /// `table` (0 before the first).
     private func lastRowid(_ table: TableSchema) throws(SQLError) -> Int64 {
         guard let bytes = try overlay.get(keys.rowidCounter(table.id)) else { return 0 }
         var offset = 0
         return Int64(bitPattern: try OrderedKeyEncoding.readBigEndian(bytes, at: &offset))
     }
 
-    mutating func update(_ s: UpdateStatement) throws(SQLError) -> SQLResult {
+    mutating func update(_ statement: UpdateStatement) throws(SQLError) -> SQLResult {
+        var s = statement
+        if hasSubqueries {
+            s.whereClause = try resolved(s.whereClause)
+            for i in s.assignments.indices { s.assignments[i].value = try resolved(s.assignments[i].value) }
+        }
         let table = try catalog.table(s.table)
         var binder = ExpressionBinder(table: table)
         var assignments: [(Int, BoundExpression)] = []
@@ -109,7 +176,8 @@ extension StatementExecutor {
 
     mutating func delete(_ s: DeleteStatement) throws(SQLError) -> SQLResult {
         let table = try catalog.table(s.table)
-        let rows = try matchingRows(table, s.whereClause, alias: nil)
+        let condition = hasSubqueries ? try resolved(s.whereClause) : s.whereClause
+        let rows = try matchingRows(table, condition, alias: nil)
         for row in rows { deleteRow(table, row) }
         return SQLResult(columns: [], rows: [], rowsAffected: rows.count)
     }

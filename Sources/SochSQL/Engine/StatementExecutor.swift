@@ -11,16 +11,15 @@ struct StatementExecutor {
     let catalog: SQLCatalog
     let evaluator: Evaluator
     var overlay: WriteOverlay
-
-    func run(_ statement: SQLStatement) throws(SQLError) -> SQLResult {
-        var this = self
-        return try this.dispatch(statement)
-    }
+    /// The statement holds subqueries, to be run and replaced by their
+    /// results before its own expressions are bound.
+    var hasSubqueries = false
 
     mutating func dispatch(_ statement: SQLStatement) throws(SQLError) -> SQLResult {
         switch statement {
         case .createTable(let s): return try createTable(s)
         case let .dropTable(name, ifExists): return try dropTable(name, ifExists: ifExists)
+        case let .alterTable(name, action): return try alterTable(name, action)
         case .createIndex(let s): return try createIndex(s)
         case let .dropIndex(name, ifExists): return try dropIndex(name, ifExists: ifExists)
         case .insert(let s): return try insert(s)
@@ -33,15 +32,16 @@ struct StatementExecutor {
         }
     }
 
-    private func explain(_ statement: SQLStatement) throws(SQLError) -> SQLResult {
+    private mutating func explain(_ statement: SQLStatement) throws(SQLError) -> SQLResult {
         let plan: AccessPlan
         switch statement {
-        case .select(let s):
+        case .select(var s):
+            if hasSubqueries { s.whereClause = try resolved(s.whereClause) }
             guard let from = s.from else { return SQLResult(columns: ["plan"], rows: [[.text("CONSTANT ROW")]]) }
             let table = try catalog.table(from.name)
             plan = try accessPlan(table, s.whereClause, alias: from.alias)
-        case .update(let s): plan = try accessPlan(try catalog.table(s.table), s.whereClause, alias: nil)
-        case .delete(let s): plan = try accessPlan(try catalog.table(s.table), s.whereClause, alias: nil)
+        case .update(let s): plan = try accessPlan(try catalog.table(s.table), try resolved(s.whereClause), alias: nil)
+        case .delete(let s): plan = try accessPlan(try catalog.table(s.table), try resolved(s.whereClause), alias: nil)
         default: throw SQLError.unsupported("EXPLAIN applies to SELECT, UPDATE and DELETE")
         }
         return SQLResult(columns: ["plan"], rows: [[.text(plan.description)]])

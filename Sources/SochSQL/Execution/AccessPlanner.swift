@@ -2,8 +2,9 @@
 /// clause, once the parameters are bound.
 ///
 /// Only top-level AND-ed conjuncts of the forms `col op constant`
-/// (op: = < <= > >=, either side), `col BETWEEN c1 AND c2` and
-/// `col IN (constants)` are used. Constants are converted to the column's
+/// (op: = < <= > >=, either side), `col BETWEEN c1 AND c2`,
+/// `col IN (constants)`, `col IS NULL`, and ORs of equalities and IN lists
+/// on one column (`a = 1 OR a IN (5, 6)`, read as an IN list) are used. Constants are converted to the column's
 /// type when that is exact (an integer for a REAL column); a constant that
 /// cannot be (a real for an INTEGER column, text for a number…) leaves that
 /// conjunct to the row filter. Preference: a complete primary key (KV gets),
@@ -55,16 +56,38 @@ struct AccessPlanner {
             try comparison(.greaterOrEqual, p, low, &constraints)
             try comparison(.lessOrEqual, p, high, &constraints)
         case let .inList(.column(p), list, negated: false) where list.allSatisfy(\.isConstant):
-            var values: [SQLValue] = []
-            for item in list {
-                let raw = try evaluator.evaluate(item, [])
-                if raw.isNull { continue }
-                guard let v = keyValue(raw, for: columnType(p)) else { return }
-                values.append(v)
-            }
-            constraints[p, default: ColumnConstraint()].restrictEqual(to: values, list: true)
+            try inList(p, list, &constraints)
+        case .isNull(.column(let p), negated: false):
+            constraints[p, default: ColumnConstraint()].restrictEqual(to: [.null], list: false)
+        case .binary(.or, _, _):
+            if let (p, list) = Self.equalityDisjunction(e) { try inList(p, list, &constraints) }
         default:
             return
+        }
+    }
+
+    private func inList(_ p: Int, _ list: [BoundExpression], _ constraints: inout [Int: ColumnConstraint]) throws(SQLError) {
+        var values: [SQLValue] = []
+        for item in list {
+            let raw = try evaluator.evaluate(item, [])
+            if raw.isNull { continue }
+            guard let v = keyValue(raw, for: columnType(p)) else { return }
+            values.append(v)
+        }
+        constraints[p, default: ColumnConstraint()].restrictEqual(to: values, list: true)
+    }
+
+    /// `col = c1 OR col IN (c2, c3) OR …` on one column, as that column and
+    /// the list of constants; nil for any other shape.
+    static func equalityDisjunction(_ e: BoundExpression) -> (Int, [BoundExpression])? {
+        switch e {
+        case let .binary(.or, a, b):
+            guard let (p, x) = equalityDisjunction(a), let (q, y) = equalityDisjunction(b), p == q else { return nil }
+            return (p, x + y)
+        case let .binary(.equal, .column(p), v) where v.isConstant: return (p, [v])
+        case let .binary(.equal, v, .column(p)) where v.isConstant: return (p, [v])
+        case let .inList(.column(p), list, negated: false) where list.allSatisfy(\.isConstant): return (p, list)
+        default: return nil
         }
     }
 
@@ -89,7 +112,7 @@ struct AccessPlanner {
         case (.integer, .integer), (.real, .real), (.text, .text), (.blob, .blob), (.boolean, .boolean): return v
         case (.integer, .boolean(let b)): return .integer(b ? 1 : 0)
         case (.integer, .real(let d)) where d == d.rounded() && Swift.abs(d) < 9.2e18: return .integer(Int64(d))
-        case (.real, .integer(let i)) where Swift.abs(i) <= 1 << 53: return .real(Double(i))
+        case (.real, .integer(let i)) where i >= -(1 << 53) && i <= 1 << 53: return .real(Double(i))
         case (.real, .boolean(let b)): return .real(b ? 1 : 0)
         case (.boolean, .integer(let i)) where i == 0 || i == 1: return .boolean(i == 1)
         default: return nil
@@ -106,7 +129,9 @@ struct AccessPlanner {
         for p in columns {
             guard let values = constraints[p]?.equal, prefixes.count * values.count <= Self.maxPrefixes else { break }
             prefixes = prefixes.flatMap { prefix in values.map { prefix + [$0] } }
-            terms.append(constraints[p]!.equalIsList ? "\(columnName(p)) IN (…)" : "\(columnName(p))=?")
+            let term = constraints[p]!.equalIsList ? "\(columnName(p)) IN (…)"
+                : values.first?.isNull == true ? "\(columnName(p)) IS NULL" : "\(columnName(p))=?"
+            terms.append(term)
             used += 1
         }
         var lower: KeyBound?, upper: KeyBound?
@@ -129,7 +154,8 @@ struct AccessPlanner {
             return (1000, AccessPlan(kind: .points(prefixes), description: description))
         }
         let score: Int
-        if complete && unique { score = 900 } else if used > 0 {
+        let nullKey = prefixes.contains { $0.contains(where: \.isNull) }   // NULLs repeat even in a UNIQUE index
+        if complete && unique && !nullKey { score = 900 } else if used > 0 {
             score = 300 + 10 * used + (lower != nil || upper != nil ? 5 : 0) + (isPrimary ? 1 : 0)
         } else {
             score = 100 + (lower != nil && upper != nil ? 10 : 0) + (isPrimary ? 1 : 0)

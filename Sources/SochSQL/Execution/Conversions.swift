@@ -1,3 +1,5 @@
+import Foundation
+
 /// Value conversions: to text (for `||` and LIKE), CAST, and the checks
 /// that a value may be stored in a typed column.
 enum Conversions {
@@ -67,5 +69,3 @@ enum Conversions {
         }
     }
 }
-
-import Foundation

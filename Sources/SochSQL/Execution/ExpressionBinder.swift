@@ -45,6 +45,9 @@ struct ExpressionBinder {
             let boundOtherwise: BoundExpression? = if let otherwise { try bind(otherwise) } else { nil }
             return .caseWhen(base: boundBase, branches: boundBranches, otherwise: boundOtherwise)
         case let .cast(a, type): return .cast(try bind(a), type)
+        case .subquery, .inSubquery, .exists:
+            // StatementExecutor replaces subqueries by their results before binding.
+            throw SQLError.unsupported("a subquery in this position")
         }
     }
 

@@ -80,7 +80,8 @@ enum ScalarFunctions {
         guard args.allSatisfy({ if case .integer = $0 { return true } else { return false } }) else {
             throw SQLError.operandType("substr() positions must be integers")
         }
-        let ints = args.map { v -> Int64 in if case .integer(let i) = v { return i } else { return 0 } }
+        // Clamped far beyond any string length, so the arithmetic below cannot overflow.
+        let ints = args.map { v -> Int64 in if case .integer(let i) = v { return Swift.max(-(1 << 40), Swift.min(i, 1 << 40)) } else { return 0 } }
         let units: [UInt32]
         let isBlob: Bool
         if case .blob(let b) = v { units = b.map { UInt32($0) }; isBlob = true } else {

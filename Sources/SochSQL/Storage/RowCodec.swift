@@ -35,11 +35,12 @@ enum RowCodec {
         return out
     }
 
-    /// Decodes a row of `width` columns; a stored row with fewer values is
-    /// padded with NULLs, one with more is corrupt.
-    static func decode(_ bytes: [UInt8], width: Int) throws(SQLError) -> [SQLValue] {
+    /// Decodes a row of `width` columns; a stored row with fewer values (one
+    /// written before ALTER TABLE ADD COLUMN) is padded from `padding` (the
+    /// columns' defaults; NULL past its end), one with more is corrupt.
+    static func decode(_ bytes: [UInt8], width: Int, padding: [SQLValue] = []) throws(SQLError) -> [SQLValue] {
         var offset = 0
-        let count = Int(try readVarint(bytes, at: &offset))
+        let count = try readLength(bytes, at: &offset)
         guard count <= width else { throw SQLError.corruption("row holds \(count) values for \(width) columns") }
         var row: [SQLValue] = []
         row.reserveCapacity(width)
@@ -54,7 +55,7 @@ enum RowCodec {
             case tagInteger: row.append(.integer(Int64(bitPattern: try readLittleEndian(bytes, at: &offset))))
             case tagReal: row.append(.real(Double(bitPattern: try readLittleEndian(bytes, at: &offset))))
             case tagText, tagBlob:
-                let length = Int(try readVarint(bytes, at: &offset))
+                let length = try readLength(bytes, at: &offset)
                 guard length <= bytes.count - offset else { throw SQLError.corruption("row value overruns the row") }
                 let slice = bytes[offset..<offset + length]
                 offset += length
@@ -62,8 +63,15 @@ enum RowCodec {
             default: throw SQLError.corruption("unknown row value tag \(tag)")
             }
         }
-        while row.count < width { row.append(.null) }
+        while row.count < width { row.append(row.count < padding.count ? padding[row.count] : .null) }
         return row
+    }
+
+    /// A varint that must be a length within `bytes` (else corruption).
+    private static func readLength(_ bytes: [UInt8], at offset: inout Int) throws(SQLError) -> Int {
+        let n = try readVarint(bytes, at: &offset)
+        guard n <= UInt64(bytes.count) else { throw SQLError.corruption("impossible length \(n) in a row") }
+        return Int(n)
     }
 
     static func appendVarint(_ x: UInt64, to out: inout [UInt8]) {

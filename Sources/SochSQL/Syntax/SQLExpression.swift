@@ -22,11 +22,45 @@ indirect enum SQLExpression: Sendable, Hashable {
     /// `CASE [base] WHEN … THEN … [ELSE …] END`.
     case caseWhen(base: SQLExpression?, branches: [CaseBranch], otherwise: SQLExpression?)
     case cast(SQLExpression, SQLColumnType)
+    /// `(SELECT …)`: the first row's only value, NULL for no rows.
+    case subquery(SelectStatement)
+    /// `x [NOT] IN (SELECT …)`.
+    case inSubquery(SQLExpression, SelectStatement, negated: Bool)
+    /// `EXISTS (SELECT …)`.
+    case exists(SelectStatement)
+
+    /// The direct subexpressions.
+    var children: [SQLExpression] {
+        switch self {
+        case .literal, .parameter, .column, .subquery, .exists: return []
+        case .unary(_, let e), .isNull(let e, _), .cast(let e, _), .inSubquery(let e, _, _): return [e]
+        case let .binary(_, a, b), let .isSame(a, b, _): return [a, b]
+        case let .inList(e, list, _): return [e] + list
+        case let .between(a, b, c, _): return [a, b, c]
+        case let .like(a, b, c, _): return [a, b] + (c.map { [$0] } ?? [])
+        case let .function(_, arguments, _, _): return arguments
+        case let .caseWhen(base, branches, otherwise):
+            return (base.map { [$0] } ?? []) + branches.flatMap { [$0.condition, $0.result] } + (otherwise.map { [$0] } ?? [])
+        }
+    }
+
+    /// The height of the tree (a leaf is 1), computed without recursion so
+    /// that it is safe on trees too deep to evaluate.
+    var depth: Int {
+        var deepest = 0
+        var stack: [(SQLExpression, Int)] = [(self, 1)]
+        while let (e, level) = stack.popLast() {
+            deepest = max(deepest, level)
+            for child in e.children { stack.append((child, level + 1)) }
+        }
+        return deepest
+    }
 
     /// True when an aggregate call occurs anywhere in the expression.
     var containsAggregate: Bool {
         switch self {
-        case .literal, .parameter, .column: return false
+        case .literal, .parameter, .column, .subquery, .exists: return false
+        case .inSubquery(let e, _, _): return e.containsAggregate
         case let .function(name, arguments, _, star):
             if AggregateKind(name: name, argumentCount: arguments.count, star: star) != nil { return true }
             return arguments.contains { $0.containsAggregate }

@@ -2,7 +2,47 @@
 /// SQLite's: OR; AND; NOT; = == != <> IS IN LIKE BETWEEN; < <= > >=;
 /// & | << >>; + -; * / %; ||; unary - + ~.
 extension SQLParser {
-    mutating func expression() throws(SQLError) -> SQLExpression { try orExpression() }
+    /// Parentheses, function arguments and prefix operators may nest this deep.
+    static let maxNesting = 200
+    /// A whole expression tree may be this deep (SQLite's default limit):
+    /// evaluation recurses once per level, and must not exhaust a thread's stack.
+    static let maxDepth = 1000
+
+    mutating func expression() throws(SQLError) -> SQLExpression {
+        try enterNesting()
+        defer { nesting -= 1 }
+        let start = current
+        let e = try orExpression()
+        if nesting == 1, e.depth > Self.maxDepth {
+            throw syntaxError("expression is nested more than \(Self.maxDepth) levels deep", at: start)
+        }
+        return e
+    }
+
+    /// Subqueries may nest this deep.
+    static let maxSubqueryNesting = 16
+
+    /// A parenthesised SELECT (the `(` already consumed). Its expressions get
+    /// their own depth limits.
+    private mutating func subquery() throws(SQLError) -> SelectStatement {
+        guard subqueryNesting < Self.maxSubqueryNesting else {
+            throw syntaxError("subqueries nest more than \(Self.maxSubqueryNesting) levels", at: current)
+        }
+        let savedNesting = nesting
+        subqueryNesting += 1
+        nesting = 0
+        defer { nesting = savedNesting; subqueryNesting -= 1 }
+        sawSubquery = true
+        return try select()
+    }
+
+    private mutating func enterNesting() throws(SQLError) {
+        nesting += 1
+        if nesting > Self.maxNesting {
+            nesting -= 1
+            throw syntaxError("expression nests more than \(Self.maxNesting) levels", at: current)
+        }
+    }
 
     private mutating func orExpression() throws(SQLError) -> SQLExpression {
         var left = try andExpression()
@@ -17,7 +57,11 @@ extension SQLParser {
     }
 
     private mutating func notExpression() throws(SQLError) -> SQLExpression {
-        if acceptKeyword("NOT") { return .unary(.not, try notExpression()) }
+        if acceptKeyword("NOT") {
+            try enterNesting()
+            defer { nesting -= 1 }
+            return .unary(.not, try notExpression())
+        }
         return try equality()
     }
 
@@ -55,7 +99,11 @@ extension SQLParser {
     private mutating func postfixPredicate(_ left: SQLExpression, negated: Bool) throws(SQLError) -> SQLExpression {
         if acceptKeyword("IN") {
             try expectSymbol("(")
-            if current.isKeyword("SELECT") { throw SQLError.unsupported("subqueries") }
+            if current.isKeyword("SELECT") {
+                let query = try subquery()
+                try expectSymbol(")")
+                return .inSubquery(left, query, negated: negated)
+            }
             var list: [SQLExpression] = []
             if !current.isSymbol(")") {
                 repeat { list.append(try expression()) } while acceptSymbol(",")
@@ -123,6 +171,9 @@ extension SQLParser {
     }
 
     private mutating func unary() throws(SQLError) -> SQLExpression {
+        guard current.isSymbol("-") || current.isSymbol("+") || current.isSymbol("~") else { return try primary() }
+        try enterNesting()
+        defer { nesting -= 1 }
         if acceptSymbol("-") {
             let operand = try unary()
             // Fold so that -9223372036854775808 is the integer Int64.min.
@@ -151,7 +202,11 @@ extension SQLParser {
             return .parameter(parameterCount - 1)
         case .symbol where token.text == "(":
             advance()
-            if current.isKeyword("SELECT") { throw SQLError.unsupported("subqueries") }
+            if current.isKeyword("SELECT") {
+                let query = try subquery()
+                try expectSymbol(")")
+                return .subquery(query)
+            }
             let inner = try expression()
             try expectSymbol(")")
             return inner
@@ -178,7 +233,12 @@ extension SQLParser {
             let type = try columnType()
             try expectSymbol(")")
             return .cast(inner, type)
-        case "EXISTS": throw SQLError.unsupported("subqueries")
+        case "EXISTS":
+            advance()
+            try expectSymbol("(")
+            let query = try subquery()
+            try expectSymbol(")")
+            return .exists(query)
         default:
             if tokens[index + 1].isSymbol("("), !SQLParser.reserved.contains(token.text.uppercased()) {
                 return try functionCall()

@@ -5,11 +5,12 @@ extension SQLParser {
         guard token.kind == .word else { throw unexpected(expected: "a statement") }
         switch token.text.uppercased() {
         case "SELECT": return .select(try select())
-        case "INSERT": return .insert(try insert())
+        case "INSERT", "REPLACE": return .insert(try insert())
         case "UPDATE": return .update(try update())
         case "DELETE": return .delete(try delete())
         case "CREATE": return try create()
         case "DROP": return try drop()
+        case "ALTER": return try alter()
         case "EXPLAIN":
             advance()
             _ = acceptKeyword("QUERY") && acceptKeyword("PLAN")
@@ -100,6 +101,8 @@ extension SQLParser {
                 column.notNull = true
             } else if acceptKeyword("NULL") {
                 continue
+            } else if acceptKeyword("DEFAULT") {
+                column.defaultValue = try defaultConstant()
             } else {
                 return column
             }
@@ -131,6 +134,45 @@ extension SQLParser {
         return type
     }
 
+    /// A DEFAULT value: a literal, optionally signed, or NULL/TRUE/FALSE.
+    private mutating func defaultConstant() throws(SQLError) -> SQLValue {
+        let negative = acceptSymbol("-")
+        if !negative { _ = acceptSymbol("+") }
+        let token = current
+        let value: SQLValue
+        switch token.kind {
+        case .integer(let i): value = .integer(negative ? -i : i)
+        case .real(let d): value = .real(negative ? -d : d)
+        case .string where !negative: value = .text(token.text)
+        case .blob(let b) where !negative: value = .blob(b)
+        case .word where !negative && token.isKeyword("NULL"): value = .null
+        case .word where !negative && token.isKeyword("TRUE"): value = .boolean(true)
+        case .word where !negative && token.isKeyword("FALSE"): value = .boolean(false)
+        default: throw unexpected(expected: "a constant DEFAULT value")
+        }
+        advance()
+        return value
+    }
+
+    private mutating func alter() throws(SQLError) -> SQLStatement {
+        try expectKeyword("ALTER")
+        try expectKeyword("TABLE")
+        let name = try identifier("table name")
+        if acceptKeyword("ADD") {
+            _ = acceptKeyword("COLUMN")
+            return .alterTable(name: name, action: .addColumn(try columnDefinition()))
+        }
+        guard acceptKeyword("RENAME") else {
+            if current.isKeyword("DROP") { throw SQLError.unsupported("ALTER TABLE DROP COLUMN") }
+            throw unexpected(expected: "ADD or RENAME")
+        }
+        if acceptKeyword("TO") { return .alterTable(name: name, action: .renameTable(to: try identifier("table name"))) }
+        _ = acceptKeyword("COLUMN")
+        let from = try identifier("column name")
+        try expectKeyword("TO")
+        return .alterTable(name: name, action: .renameColumn(from: from, to: try identifierAsWritten("column name")))
+    }
+
     private mutating func drop() throws(SQLError) -> SQLStatement {
         try expectKeyword("DROP")
         if acceptKeyword("TABLE") {
@@ -143,12 +185,29 @@ extension SQLParser {
     }
 
     private mutating func insert() throws(SQLError) -> InsertStatement {
-        try expectKeyword("INSERT")
+        var policy = ConflictPolicy.abort
+        if acceptKeyword("REPLACE") {
+            policy = .replace
+        } else {
+            try expectKeyword("INSERT")
+            if acceptKeyword("OR") {
+                if acceptKeyword("IGNORE") {
+                    policy = .ignore
+                } else if acceptKeyword("REPLACE") {
+                    policy = .replace
+                } else if !acceptKeyword("ABORT") {
+                    throw unexpected(expected: "IGNORE, REPLACE or ABORT")
+                }
+            }
+        }
         try expectKeyword("INTO")
         let table = try identifier("table name")
         var columns: [String]?
         if current.isSymbol("(") { columns = try identifierList("column name") }
-        try expectKeyword("VALUES")
+        if current.isKeyword("SELECT") {
+            return InsertStatement(table: table, columns: columns, source: .select(try select()), onConflict: policy)
+        }
+        guard acceptKeyword("VALUES") else { throw unexpected(expected: "VALUES or SELECT") }
         var rows: [[SQLExpression]] = []
         repeat {
             try expectSymbol("(")
@@ -157,7 +216,7 @@ extension SQLParser {
             try expectSymbol(")")
             rows.append(row)
         } while acceptSymbol(",")
-        return InsertStatement(table: table, columns: columns, rows: rows)
+        return InsertStatement(table: table, columns: columns, source: .values(rows), onConflict: policy)
     }
 
     private mutating func update() throws(SQLError) -> UpdateStatement {

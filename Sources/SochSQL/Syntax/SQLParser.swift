@@ -10,6 +10,11 @@ struct SQLParser {
     var index = 0
     /// `?` parameters seen so far; the next one gets this index.
     var parameterCount = 0
+    /// How deeply expression parsing is nested (see `maxNesting`).
+    var nesting = 0
+    /// How deeply subqueries are nested, and whether there is any.
+    var subqueryNesting = 0
+    var sawSubquery = false
     let bytes: [UInt8]
 
     init(_ text: String) throws(SQLError) {
@@ -25,7 +30,7 @@ struct SQLParser {
         guard parser.current.kind == .end else {
             throw parser.unexpected(expected: "end of statement")
         }
-        return ParsedStatement(statement: statement, parameterCount: parser.parameterCount)
+        return ParsedStatement(statement: statement, parameterCount: parser.parameterCount, hasSubqueries: parser.sawSubquery)
     }
 
     /// Words that never act as bare identifiers, because they start or
@@ -49,6 +54,12 @@ struct SQLParser {
         let (line, column) = SQLLexer.lineColumn(of: token.position, in: bytes)
         return .syntax(message: "expected \(expected), found \(token.quoted) at \(line):\(column)",
                        position: token.position, expected: expected)
+    }
+
+    /// A syntax error at `token` that is not about an expected token.
+    func syntaxError(_ message: String, at token: SQLToken) -> SQLError {
+        let (line, column) = SQLLexer.lineColumn(of: token.position, in: bytes)
+        return .syntax(message: "\(message) at \(line):\(column)", position: token.position, expected: "a simpler expression")
     }
 
     mutating func acceptKeyword(_ keyword: String) -> Bool {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a script into statements at `;`, ignoring semicolons inside
 /// quotes ('…', "…", `…`, […]) and comments (`--`, `/* */`).
 enum SQLScriptSplitter {
@@ -39,5 +41,3 @@ enum SQLScriptSplitter {
         return pieces
     }
 }
-
-import Foundation

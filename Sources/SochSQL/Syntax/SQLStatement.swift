@@ -3,6 +3,7 @@
 indirect enum SQLStatement: Sendable, Hashable {
     case createTable(CreateTableStatement)
     case dropTable(name: String, ifExists: Bool)
+    case alterTable(name: String, action: AlterTableAction)
     case createIndex(CreateIndexStatement)
     case dropIndex(name: String, ifExists: Bool)
     case insert(InsertStatement)
@@ -25,6 +26,8 @@ indirect enum SQLStatement: Sendable, Hashable {
 struct ParsedStatement: Sendable {
     var statement: SQLStatement
     var parameterCount: Int
+    /// True when some expression holds a subquery (run before the statement).
+    var hasSubqueries = false
 }
 
 /// A column's declared type. Values are checked against it on write.
@@ -37,6 +40,16 @@ struct ColumnDefinition: Sendable, Hashable {
     var type: SQLColumnType
     var notNull: Bool
     var primaryKey: Bool
+    /// `DEFAULT constant`: what an INSERT that leaves the column out
+    /// writes, and what rows stored before ALTER TABLE ADD COLUMN read.
+    var defaultValue: SQLValue = .null
+}
+
+/// What ALTER TABLE changes.
+enum AlterTableAction: Sendable, Hashable {
+    case addColumn(ColumnDefinition)
+    case renameTable(to: String)
+    case renameColumn(from: String, to: String)
 }
 
 struct CreateTableStatement: Sendable, Hashable {
@@ -59,7 +72,29 @@ struct InsertStatement: Sendable, Hashable {
     var table: String
     /// nil: every column in table order.
     var columns: [String]?
-    var rows: [[SQLExpression]]
+    var source: InsertSource
+    /// `INSERT OR IGNORE` / `INSERT OR REPLACE` (`REPLACE INTO`).
+    var onConflict: ConflictPolicy = .abort
+}
+
+/// What an INSERT does with a row whose primary key or UNIQUE index value
+/// is taken.
+enum ConflictPolicy: Sendable, Hashable {
+    /// Fail the statement (the default; nothing of it remains).
+    case abort
+    /// Skip the row.
+    case ignore
+    /// Delete the rows it collides with, then insert it.
+    case replace
+}
+
+/// Where an INSERT's rows come from.
+enum InsertSource: Sendable, Hashable {
+    /// `VALUES (…), (…)`: constant expressions (parameters allowed).
+    case values([[SQLExpression]])
+    /// `INSERT … SELECT`: the query runs to completion before the first row
+    /// is inserted, so it never sees the rows it inserts.
+    case select(SelectStatement)
 }
 
 /// One item of a select list.

@@ -20,7 +20,7 @@ extension SQLValue {
         if ra != rb { return ra < rb ? -1 : 1 }
         switch (a, b) {
         case (.null, .null): return 0
-        case let (.text(x), .text(y)): return compareBytes(Array(x.utf8), Array(y.utf8))
+        case let (.text(x), .text(y)): return compareUTF8(x, y)
         case let (.blob(x), .blob(y)): return compareBytes(x, y)
         default: return compareNumbers(a, b)
         }
@@ -45,6 +45,19 @@ extension SQLValue {
         if t != i { return t < i ? -1 : 1 }
         let frac = r - Double(t)
         return frac < 0 ? -1 : (frac > 0 ? 1 : 0)
+    }
+
+    /// Bytewise comparison of the UTF-8 forms, without copying them.
+    static func compareUTF8(_ x: String, _ y: String) -> Int {
+        var i = x.utf8.makeIterator(), j = y.utf8.makeIterator()
+        while true {
+            switch (i.next(), j.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case let (a?, b?): if a != b { return a < b ? -1 : 1 }
+            }
+        }
     }
 
     static func compareBytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
@@ -108,7 +121,10 @@ struct SQLKey: Hashable {
                 case .int(let i): hasher.combine(Double(i))
                 case .real(let d): hasher.combine(d == 0 ? 0.0 : d)
                 }
-            case .text(let s): hasher.combine(2); hasher.combine(Array(s.utf8))
+            case .text(let s):
+                hasher.combine(2)
+                hasher.combine(s.utf8.count)
+                for byte in s.utf8 { hasher.combine(byte) }
             case .blob(let b): hasher.combine(3); hasher.combine(b)
             }
         }

@@ -13,7 +13,10 @@ INSERT INTO t VALUES (9, 'nine', NULL, NULL, 'text');
 INSERT INTO t VALUES (10, 'ten', 1.5e0 * 2, NULL, NULL);
 -- constraints
 INSERT INTO t (id) VALUES (11);
-INSERT INTO t VALUES (NULL, 'null id', NULL, NULL, NULL);
+-- NULL into an INTEGER PRIMARY KEY assigns the next free key
+INSERT INTO t VALUES (NULL, 'auto', NULL, NULL, NULL), (NULL, 'auto2', NULL, NULL, NULL);
+SELECT id, name FROM t WHERE name LIKE 'auto%' ORDER BY id;
+UPDATE t SET id = NULL WHERE name = 'auto';
 INSERT INTO t VALUES (1, 'duplicate', NULL, NULL, NULL);
 -- a failing multi-row insert leaves nothing
 INSERT INTO t (id, name) VALUES (20, 'a'), (21, 'b'), (20, 'c');
@@ -47,3 +50,28 @@ SELECT * FROM u ORDER BY a;
 CREATE TABLE dup (v INT);
 INSERT INTO dup VALUES (1), (1);
 CREATE UNIQUE INDEX dup_v ON dup (v);
+-- INSERT … SELECT
+CREATE TABLE src (k INT, v TEXT);
+INSERT INTO src VALUES (1, 'a'), (2, 'b'), (3, NULL);
+CREATE TABLE dst (id INTEGER PRIMARY KEY, label TEXT NOT NULL DEFAULT '?');
+INSERT INTO dst (id, label) SELECT k * 10, upper(v) FROM src WHERE v IS NOT NULL;
+INSERT INTO dst (id) SELECT k FROM src ORDER BY k DESC LIMIT 2;
+INSERT INTO dst SELECT id + 1, label FROM dst;
+INSERT INTO dst SELECT max(id) + 1, 'max' FROM dst;
+INSERT INTO dst (id) SELECT k, v FROM src;
+INSERT INTO dst SELECT k, v FROM src WHERE k = 3;
+SELECT * FROM dst ORDER BY id;
+-- conflict policies
+CREATE TABLE cp (id INT PRIMARY KEY, email TEXT, n INT);
+CREATE UNIQUE INDEX cp_email ON cp (email);
+INSERT INTO cp VALUES (1, 'a@x', 1), (2, 'b@x', 2);
+INSERT OR IGNORE INTO cp VALUES (1, 'new@x', 10), (3, 'a@x', 30), (4, 'd@x', 40);
+SELECT * FROM cp ORDER BY id;
+INSERT OR REPLACE INTO cp VALUES (2, 'e@x', 20);
+REPLACE INTO cp VALUES (5, 'a@x', 50);
+INSERT OR REPLACE INTO cp VALUES (4, 'e@x', 44);
+SELECT * FROM cp ORDER BY id;
+SELECT id FROM cp WHERE email = 'a@x';
+SELECT id FROM cp WHERE email = 'b@x';
+INSERT OR ABORT INTO cp VALUES (5, 'z@x', 0);
+INSERT OR FAIL INTO cp VALUES (6, 'z@x', 0);

@@ -32,6 +32,11 @@ SELECT id FROM p ORDER BY id LIMIT 2 OFFSET 3;
 SELECT id FROM p ORDER BY id LIMIT 3, 2;
 SELECT id FROM p ORDER BY id LIMIT -1 OFFSET 4;
 SELECT id FROM p ORDER BY 7;
+-- without ORDER BY a scan yields primary-key order, and the window applies to it
+SELECT id, age FROM p LIMIT 2 OFFSET 1;
+SELECT id FROM p WHERE age > 26 LIMIT 2;
+SELECT id FROM p LIMIT 0;
+SELECT id FROM p LIMIT 3 OFFSET 10;
 SELECT DISTINCT age FROM p ORDER BY age;
 SELECT DISTINCT member, age > 30 FROM p ORDER BY 1, 2;
 -- functions, CASE and CAST
