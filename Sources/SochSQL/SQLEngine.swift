@@ -82,12 +82,25 @@ public final class SQLEngine: @unchecked Sendable {
         guard transaction.isActive else { throw SQLError.transaction(.finished(id: transaction.id)) }
         let overlay = WriteOverlay(transaction)
         let executor = StatementExecutor(keys: keys, catalog: try catalog(overlay),
-                                         evaluator: Evaluator(parameters: parameters), overlay: overlay,
+                                         evaluator: Evaluator(parameters: parameters.map(Self.withoutNaN)), overlay: overlay,
                                          hasSubqueries: parsed.hasSubqueries)
         var running = executor
         let result = try running.dispatch(parsed.statement)
+        if !running.overlay.writes.isEmpty, parsed.statement.writesRows {
+            // Its writes follow the schema this snapshot read: a concurrent
+            // schema change (which bumps the version) must conflict with
+            // them, or an index could miss rows or point at deleted ones.
+            do { try transaction.requireUnchanged(keys.version) } catch { throw SQLError.wrap(error) }
+        }
         try running.overlay.apply()
         return result
+    }
+
+    /// A NaN parameter binds as NULL: SQL has no NaN (arithmetic that makes
+    /// one yields NULL), and NaN has no place in the key order.
+    static func withoutNaN(_ v: SQLValue) -> SQLValue {
+        if case .real(let d) = v, d.isNaN { return .null }
+        return v
     }
 
     /// The catalogue as `overlay` sees it: one read of the version key, and

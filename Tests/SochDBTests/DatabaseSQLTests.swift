@@ -61,6 +61,18 @@ final class DatabaseSQLTests {
         try db.close()
     }
 
+    @Test func executeSQLRefusesToLeaveATransactionOpen() throws {
+        let db = try Database.open(dir)
+        try db.executeSQL("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+        #expect(throws: SochDBError.self) { try db.executeSQL("BEGIN") }
+        #expect(throws: SochDBError.self) { try db.executeSQL("COMMIT") }
+        try db.executeSQL("INSERT INTO t VALUES (1)")             // autocommitted, not swallowed by a BEGIN
+        #expect(try db.executeSQLScript("BEGIN; INSERT INTO t VALUES (2); COMMIT; SELECT COUNT(*) FROM t").last?.rows == [[.integer(2)]])
+        #expect(throws: SochDBError.self) { try db.executeSQLScript("BEGIN; INSERT INTO t VALUES (3)") }
+        #expect(try db.executeSQL("SELECT COUNT(*) FROM t").rows == [[.integer(2)]])
+        try db.close()
+    }
+
     @Test func sqlTool() throws {
         var (status, out, err) = try runTool("sochdb", ["sql", "--db", dir, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"])
         #expect(status == 0, "\(err)")

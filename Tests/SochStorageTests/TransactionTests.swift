@@ -33,6 +33,29 @@ struct TransactionTests {
         try engine.close()
     }
 
+    @Test func guardedKeysConflictWithoutBeingWritten() throws {
+        let dir = makeTemporaryDirectory("txn-guard"); defer { removeTree(dir) }
+        let engine = try StorageEngine.open(path: dir)
+        // Two transactions guarding the same key both commit: guards are not writes.
+        let t1 = engine.beginTransaction(), t2 = engine.beginTransaction()
+        try t1.requireUnchanged(b("schema")); try t1.put(b("x"), b("1"))
+        try t2.requireUnchanged(b("schema")); try t2.put(b("y"), b("1"))
+        try t1.commit()
+        try t2.commit()
+        // A commit that writes the guarded key after the snapshot fails the guard.
+        let t3 = engine.beginTransaction()
+        try t3.requireUnchanged(b("schema")); try t3.put(b("z"), b("1"))
+        try engine.put(b("schema"), b("v2"))
+        #expect(throws: TransactionError.conflict(key: b("schema"))) { try t3.commit() }
+        #expect(try engine.get(b("z")) == nil)
+        // A read-only transaction with a guard never fails.
+        let t4 = engine.beginTransaction()
+        try t4.requireUnchanged(b("schema"))
+        try engine.put(b("schema"), b("v3"))
+        try t4.commit()
+        try engine.close()
+    }
+
     @Test func commitReturnsTheLSNAndAbortDiscards() throws {
         let dir = makeTemporaryDirectory("txn"); defer { removeTree(dir) }
         let engine = try StorageEngine.open(path: dir)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The embedded database: keys, hierarchical paths, scans, transactions,
 /// checkpoints and statistics over one directory (the seed's `Database`).
 ///
@@ -40,13 +38,10 @@ public final class Database: @unchecked Sendable {
     let collections = CollectionRegistry()
     /// The SQL layer over the same store (its keys under `FF 's'`).
     public let sql: SQLEngine
-    /// The session `executeSQL` uses, shared by every caller.
-    let defaultSession: Mutex<SQLSession>
 
     private init(engine: StorageEngine) throws(SQLError) {
         self.engine = engine
         sql = try SQLEngine(storage: engine, keyPrefix: KeyEncoding.sqlPrefix)
-        defaultSession = Mutex(sql.makeSession())
     }
 
     /// Opens the database in directory `path`, creating it if missing.

@@ -43,6 +43,12 @@ extension StatementExecutor {
         case .index(let index): base = keys.indexPrefix(index.id)
         }
         for v in prefix { OrderedKeyEncoding.append(v, to: &base) }
+        if case .primaryKey = keyspace, prefix.count == (table.hasRowid ? 1 : table.primaryKey.count), lower == nil, upper == nil {
+            // The whole primary key: the encoding is prefix-free, so the
+            // range holds at most the one key `base`, a point read.
+            if let value = try overlay.get(base) { out.append(try decodeRow(table, base, value)) }
+            return
+        }
         let (start, end) = Self.keyRange(base, lower, upper)
         let pairs = try overlay.scan(from: start, to: end)
         switch keyspace {

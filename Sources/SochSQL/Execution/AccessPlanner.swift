@@ -69,7 +69,9 @@ struct AccessPlanner {
     private func inList(_ p: Int, _ list: [BoundExpression], _ constraints: inout [Int: ColumnConstraint]) throws(SQLError) {
         var values: [SQLValue] = []
         for item in list {
-            let raw = try evaluator.evaluate(item, [])
+            // A constant that fails to evaluate (`-'x'`) plans nothing: the
+            // full scan decides whether the statement meets it at all.
+            guard let raw = try? evaluator.evaluate(item, []) else { return }
             if raw.isNull { continue }
             guard let v = keyValue(raw, for: columnType(p)) else { return }
             values.append(v)
@@ -94,7 +96,7 @@ struct AccessPlanner {
     private func comparison(_ op: BinaryOperator, _ p: Int, _ valueExpression: BoundExpression,
                             _ constraints: inout [Int: ColumnConstraint]) throws(SQLError) {
         guard op != .notEqual else { return }
-        let raw = try evaluator.evaluate(valueExpression, [])
+        guard let raw = try? evaluator.evaluate(valueExpression, []) else { return }
         if raw.isNull { constraints[p, default: ColumnConstraint()].impossible = true; return }
         guard let v = keyValue(raw, for: columnType(p)) else { return }
         switch op {

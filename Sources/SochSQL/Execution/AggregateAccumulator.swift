@@ -48,7 +48,14 @@ struct AggregateAccumulator {
         }
     }
 
+    /// The aggregate's value; NaN (from infinities of both signs) is NULL,
+    /// as every other NaN in SQL.
     var result: SQLValue {
+        if case .real(let d) = rawResult, d.isNaN { return .null }
+        return rawResult
+    }
+
+    private var rawResult: SQLValue {
         switch call.kind {
         case .countStar, .count: return .integer(count)
         case .min, .max: return best

@@ -61,6 +61,7 @@ enum Conversions {
     static func store(_ v: SQLValue, in column: ColumnDefinition) throws(SQLError) -> SQLValue {
         switch (column.type, v) {
         case (_, .null): return v
+        case (.real, .real(let d)) where d.isNaN: return .null     // as SQLite: NaN is never stored
         case (.integer, .integer), (.real, .real), (.text, .text), (.blob, .blob), (.boolean, .boolean): return v
         case (.real, .integer(let i)): return .real(Double(i))
         case (.boolean, .integer(let i)) where i == 0 || i == 1: return .boolean(i == 1)

@@ -11,12 +11,12 @@ import SochStorage
 struct WriteOverlay {
     let transaction: Transaction
     /// A value, or nil for a delete.
-    private(set) var writes: [[UInt8]: [UInt8]?] = [:]
+    private(set) var writes: [ByteKey: [UInt8]?] = [:]
 
     init(_ transaction: Transaction) { self.transaction = transaction }
 
     func get(_ key: [UInt8]) throws(SQLError) -> [UInt8]? {
-        if let own = writes[key] { return own }
+        if let own = writes[ByteKey(key)] { return own }
         do { return try transaction.get(key) } catch { throw SQLError.wrap(error) }
     }
 
@@ -27,10 +27,10 @@ struct WriteOverlay {
         guard value.count <= WriteBatch.maxValueSize else {
             throw SQLError.storage("row of \(value.count) bytes exceeds the limit of \(WriteBatch.maxValueSize)")
         }
-        writes[key] = .some(value)
+        writes[ByteKey(key)] = .some(value)
     }
 
-    mutating func delete(_ key: [UInt8]) { writes[key] = .some(nil) }
+    mutating func delete(_ key: [UInt8]) { writes[ByteKey(key)] = .some(nil) }
 
     /// Pairs in [`start`, `end`) in key order, overlay applied.
     /// An empty range (`end` ≤ `start`) yields nothing.
@@ -39,8 +39,9 @@ struct WriteOverlay {
         let base: [(key: [UInt8], value: [UInt8])]
         do { base = try transaction.scan(from: start, to: end) } catch { throw SQLError.wrap(error) }
         if writes.isEmpty { return base }
-        let own = writes.filter { k, _ in
-            SQLValue.compareBytes(k, start) >= 0 && (end.map { SQLValue.compareBytes(k, $0) < 0 } ?? true)
+        let own = writes.compactMap { k, v -> (key: [UInt8], value: [UInt8]?)? in
+            let inRange = SQLValue.compareBytes(k.bytes, start) >= 0 && (end.map { SQLValue.compareBytes(k.bytes, $0) < 0 } ?? true)
+            return inRange ? (k.bytes, v) : nil
         }.sorted { SQLValue.compareBytes($0.key, $1.key) < 0 }
         if own.isEmpty { return base }
         var merged: [(key: [UInt8], value: [UInt8])] = []
@@ -70,7 +71,7 @@ struct WriteOverlay {
     func apply() throws(SQLError) {
         do {
             for (key, value) in writes {
-                if let value { try transaction.put(key, value) } else { try transaction.delete(key) }
+                if let value { try transaction.put(key.bytes, value) } else { try transaction.delete(key.bytes) }
             }
         } catch {
             throw SQLError.wrap(error)

@@ -154,3 +154,14 @@ struct DeleteStatement: Sendable, Hashable {
     var table: String
     var whereClause: SQLExpression?
 }
+
+extension SQLStatement {
+    /// INSERT, UPDATE or DELETE: statements whose row writes depend on the
+    /// schema they read (DDL writes the catalogue version itself).
+    var writesRows: Bool {
+        switch self {
+        case .insert, .update, .delete: return true
+        default: return false
+        }
+    }
+}

@@ -1,3 +1,8 @@
+/// The keys one commit wrote. The values are unused: a transaction passes
+/// its write buffer itself, shared copy-on-write, so keeping it for the
+/// conflict check copies and hashes nothing.
+typealias WrittenKeys = [ByteKey: [UInt8]?]
+
 /// One queued commit, or a control request that needs the WAL to itself.
 final class PendingWrite {
     enum Request { case batch(WriteBatch), switchMemtable, sync }
@@ -7,7 +12,11 @@ final class PendingWrite {
     /// A transaction's commit: its snapshot and the keys it writes, checked
     /// against the commits after that snapshot (first committer wins).
     var readSequence: SequenceNumber? = nil
-    var keys: Set<[UInt8]>? = nil
+    var keys: WrittenKeys? = nil
+    /// Keys the transaction depends on without writing them: a commit after
+    /// its snapshot that wrote one is a conflict too, but they are not
+    /// recorded as written.
+    var guards: Set<ByteKey> = []
     /// Refused by the conflict check: in its group but not written.
     var rejected = false
 
@@ -20,7 +29,7 @@ final class PendingWrite {
 /// snapshot predates it is live (the conflict check's memory).
 struct CommitRecord {
     var sequence: SequenceNumber
-    var keys: Set<[UInt8]>
+    var keys: WrittenKeys
 }
 
 extension EngineCore {
@@ -43,13 +52,15 @@ extension EngineCore {
     }
 
     /// Commits a transaction's batch if no commit after `readSequence`
-    /// wrote any of its keys; throws ``TransactionError/conflict(key:)``
-    /// otherwise (and writes nothing).
-    func write(_ batch: WriteBatch, readSequence: SequenceNumber, keys: Set<[UInt8]>) throws -> SequenceNumber {
+    /// wrote any of its keys or `guards`; throws
+    /// ``TransactionError/conflict(key:)`` otherwise (and writes nothing).
+    func write(_ batch: WriteBatch, readSequence: SequenceNumber, keys: WrittenKeys,
+               guards: Set<ByteKey> = []) throws -> SequenceNumber {
         try batch.validate()
         let w = PendingWrite(.batch(batch))
         w.readSequence = readSequence
         w.keys = keys
+        w.guards = guards
         return try submit(w)
     }
 
@@ -107,7 +118,7 @@ extension EngineCore {
         for w in writers {
             guard var b = w.batch, group.isEmpty || bytes + b.byteSize <= Self.maxGroupBytes else { break }
             group.append(w)
-            if let read = w.readSequence, let key = conflictingKey(w.keys ?? [], after: read) {
+            if let read = w.readSequence, let key = conflictingKey(w.keys ?? [:], w.guards, after: read) {
                 w.rejected = true
                 w.result = .failure(TransactionError.conflict(key: key))
                 continue
@@ -125,10 +136,12 @@ extension EngineCore {
     }
 
     /// A key of `keys` that a commit after `sequence` wrote (holding `mutex`).
-    private func conflictingKey(_ keys: Set<[UInt8]>, after sequence: SequenceNumber) -> [UInt8]? {
+    private func conflictingKey(_ keys: WrittenKeys, _ guards: Set<ByteKey>, after sequence: SequenceNumber) -> [UInt8]? {
         for record in recentCommits.reversed() {
             if record.sequence <= sequence { break }
-            if let k = record.keys.first(where: keys.contains) { return k }
+            let (small, large) = record.keys.count <= keys.count ? (record.keys, keys) : (keys, record.keys)
+            if let k = small.keys.first(where: { large.index(forKey: $0) != nil }) { return k.bytes }
+            if let k = guards.first(where: { record.keys.index(forKey: $0) != nil }) { return k.bytes }
         }
         return nil
     }
@@ -143,9 +156,9 @@ extension EngineCore {
         if stale > 0 { recentCommits.removeFirst(stale) }
     }
 
-    private static func keys(of batch: WriteBatch) -> Set<[UInt8]> {
-        var keys = Set<[UInt8]>()
-        try? batch.forEach { _, key, _ in keys.insert(Array(key)) }
+    private static func keys(of batch: WriteBatch) -> WrittenKeys {
+        var keys = WrittenKeys()
+        try? batch.forEach { _, key, _ in keys[ByteKey(Array(key))] = .some(nil) }
         return keys
     }
 
