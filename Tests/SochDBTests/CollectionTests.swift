@@ -158,9 +158,9 @@ final class CollectionTests {
     }
 
     @Test func searchesRunWhileInsertsAreApplied() throws {
-        let rows = SyntheticData.clustered(count: 4_000, dimension: 16, clusters: 8, seed: 9)
+        let rows = SyntheticData.clustered(count: 4_000, dimension: 16, clusters: 8, spread: 2, seed: 9)
         let db = try Database.open(dir)
-        let c = try db.createCollection("c", dimension: 16, m: 8, efConstruction: 40)
+        let c = try db.createCollection("c", dimension: 16)
         try c.upsert((0..<500).map { CollectionRecord(id: "\($0)", vector: rows[$0]) })
         let failures = Mutex(0), searches = Mutex(0)
         runOnThreads(2) { worker in
