@@ -28,12 +28,8 @@ struct CollectionBench: ParsableCommand {
 
     func run() throws {
         guard let mode = SyncMode(rawValue: sync) else { throw ValidationError("--sync must be off, normal or full") }
-        let dir = URL(fileURLWithPath: dataset)
-        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("meta.json"))) as! [String: Any]
-        let metric = Metric(name: meta["metric"] as? String ?? "l2") ?? .l2
-        let name = meta["name"] as? String ?? dir.lastPathComponent
-        let base = try VectorFile.read(path: dir.appendingPathComponent("base.npy").path)
-        let allQueries = try VectorFile.read(path: dir.appendingPathComponent("queries.npy").path)
+        let folder = try DatasetFolder(dataset)
+        let (metric, name, base, allQueries) = (folder.metric, folder.name, folder.base, folder.queries)
         let q = allQueries.rows(0..<min(queries, allQueries.count))
         let n = base.count
         log("\(name): \(n)×\(base.dimension) \(metric.rawValue); \(q.count) queries, k=\(k), ef=\(ef), sync \(sync)")

@@ -35,13 +35,9 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("work-dir"), help: "Where to save the index.") var workDir: String?
 
     func run() throws {
-        let dir = URL(fileURLWithPath: dataset)
-        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("meta.json"))) as! [String: Any]
-        let metric = Metric(name: meta["metric"] as? String ?? "l2") ?? .l2
-        let name = meta["name"] as? String ?? dir.lastPathComponent
-        let base = try VectorFile.read(path: dir.appendingPathComponent("base.npy").path)
-        let queries = try VectorFile.read(path: dir.appendingPathComponent("queries.npy").path)
-        let (gt, gtShape) = try VectorFile.readIntegers(path: dir.appendingPathComponent("gt.npy").path)
+        let folder = try DatasetFolder(dataset)
+        let (metric, name, base, queries) = (folder.metric, folder.name, folder.base, folder.queries)
+        let (gt, gtShape) = try VectorFile.readIntegers(path: folder.file("gt.npy"))
         let params = HNSWParameters(m: m, efConstruction: efConstruction)
         guard let method = ConstructionMethod(rawValue: construction) else { throw ValidationError("bad --construction") }
         log("\(name): \(base.count)×\(base.dimension) \(metric.rawValue), \(queries.count) queries; \(KernelInfo.description)")
@@ -57,7 +53,7 @@ struct Run: ParsableCommand {
             builds["threads_\(threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)"] = BuildFigures(seconds: seconds, rate: Double(base.count) / seconds)
             log(String(format: "build %d threads: %.2f s, %.0f vectors/s", threads, seconds, Double(base.count) / seconds))
             let size = try index.save(to: indexPath)
-            let openMs = try openProbe(indexPath: indexPath, queries: dir.appendingPathComponent("queries.npy").path)
+            let openMs = try openProbe(indexPath: indexPath, queries: folder.file("queries.npy"))
             log(String(format: "index file %.1f MB; open + first query in a fresh process: %.2f ms", Double(size) / 1e6, openMs))
             let sweep = try Self.sweep(index, queries: queries, gt: gt, gtShape: gtShape, efs: efs, k: k,
                                        threads: threads, maxSingleQueries: maxSingleQueries, repeats: repeats)
@@ -71,7 +67,7 @@ struct Run: ParsableCommand {
         }
         let result = BenchResult(
             library: "sochdb", version: "0.1.0", kernel: KernelInfo.description, dataset: name,
-            metric: meta["metric"] as? String ?? "l2", m: m, ef_construction: efConstruction, threads: threads,
+            metric: folder.metricName, m: m, ef_construction: efConstruction, threads: threads,
             build: builds, index_size_bytes: size, search: sweep, open_first_query_ms: openMs,
             peak_rss_bytes: MappedFile.telemetry.snapshot().peakRSSBytes)
         if let json {
