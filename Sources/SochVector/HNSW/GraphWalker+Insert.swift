@@ -37,8 +37,9 @@ extension GraphWalker {
     /// Inserts `node` (its vector, level and upper-link offset already set)
     /// into the graph whose entry point and top level are `entry`/`top`, on
     /// levels `lowestLevel`…`level` (a batched build links level 0 itself).
-    /// Requires `locks`. `guaranteeInLink`: see ``ensureInLink(_:from:_:)``
-    /// (for adds no reachability repair follows).
+    /// Requires `locks`. `guaranteeInLink` (small adds, which no
+    /// reachability repair follows): see ``ensureInLink(_:from:_:)``; the
+    /// node is also kept out of its own neighbour lists when re-inserted.
     func insert(_ node: UInt32, level: Int, entry: UInt32, top: Int, m: Int, efConstruction: Int,
                 lowestLevel: Int = 0, guaranteeInLink: Bool = false, ctx: SearchContext) {
         let q = UnsafePointer(g.vector(node, dimension))
@@ -49,15 +50,17 @@ extension GraphWalker {
                         level: l, ctx: ctx, filter: AllowAll(), skipDeleted: false)
             ctx.reserveSorted(ctx.results.count)
             var found = ctx.results.drainAscending(into: ctx.sorted)
-            current = ctx.sorted[0].id
-            currentDistance = ctx.sorted[0].distance
-            // A node linked already (re-inserted, or linked back by a
-            // concurrent insert) can find itself: never link to itself.
-            if let selfAt = (0..<found).first(where: { ctx.sorted[$0].id == node }) {
+            // In a small add a node can be re-inserted, and then finds
+            // itself: never link to itself, nor walk on from itself. (Bulk
+            // adds keep hnswlib's behaviour: measured, excluding the node
+            // there too made a 2,000-vector build's self-recall flaky.)
+            if guaranteeInLink, let selfAt = (0..<found).first(where: { ctx.sorted[$0].id == node }) {
                 (ctx.sorted + selfAt).update(from: ctx.sorted + selfAt + 1, count: found - selfAt - 1)
                 found -= 1
                 if found == 0 { l -= 1; continue }
             }
+            current = ctx.sorted[0].id
+            currentDistance = ctx.sorted[0].distance
             let kept = selectNeighbors(ctx.sorted, count: found, m: m, into: ctx.selected)
             setLinks(node, level: l, ctx.selected, kept)
             let capacity = l == 0 ? g.m0 : g.m

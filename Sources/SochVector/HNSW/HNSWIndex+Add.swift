@@ -69,18 +69,19 @@ extension HNSWIndex {
             }
             _ = appendNodes(stored, ids: storedIDs)
             // A bulk add (≥ 10% of the index) is followed by a reachability
-            // repair. For small adds its O(N) walk would dominate, so each
-            // insert makes sure some neighbour links back to its node, and
-            // the repair runs only if parallel inserts pruned each other's
-            // fresh back-links after that check (an O(N · M0) count).
+            // repair. For small adds its walk and searches would dominate, so
+            // each insert makes sure some neighbour links back to its node,
+            // and after a parallel insert (whose inserts can prune each
+            // other's fresh back-links after that check) the nodes left
+            // without an in-link or starved are re-inserted one at a time.
             let bulk = vectors.count * 10 >= layout.count
             if wasEmpty && construction.usesBatches(count: vectors.count) {
                 try buildBatched(insertionOrder, threads: threads, progress: progress)
             } else {
                 let parallel = insertNodes(insertionOrder, lowestLevel: 0, threads: threads, guaranteeInLinks: !bulk, progress: progress)
-                if parallel { reinsertStarved(insertionOrder, first: UInt32(first), bulk: bulk) }
+                if parallel && !bulk { reinsertStarved(insertionOrder, first: UInt32(first), bulk: bulk) }
             }
-            if bulk || (threads != 1 && HNSWIndex.coreCount > 1 && vectors.count > 1 && hasOrphans(insertionOrder)) {
+            if bulk {
                 let trace = PhaseTrace("reachability")
                 let linked = repairReachability()
                 trace.mark("\(linked) nodes linked")
@@ -187,16 +188,20 @@ extension HNSWIndex {
     /// Re-inserts, one at a time, the nodes a parallel insert starved: an
     /// insert whose descent passed through a node still being inserted
     /// (linked on an upper level, not yet below) walks level 0 from a node
-    /// without links and keeps the few neighbours it saw. Measured on small
-    /// indexes: ~1–2% of a parallel batch, some far from their true
-    /// neighbours. Starved: fewer than m/2 level-0 links, or (for an add
-    /// small next to the index) links only to nodes of the same batch.
+    /// without links and keeps the few neighbours it saw, all of them its
+    /// batch-mates. Starved: no level-0 link, or (for an add small next to
+    /// the index) links only to nodes of the same batch, or no in-link.
+    /// (A count of links is no test: on fashion-mnist the heuristic keeps
+    /// fewer than m/2 for half the nodes.)
     private func reinsertStarved(_ nodes: [UInt32], first: UInt32, bulk: Bool) {
+        // Small adds: also any node no link points to (the count is one pass
+        // over every level-0 list, cheaper than the repair's walk and search).
+        let orphaned = bulk ? [] : unlinked(nodes)
         let starved = nodes.filter { node in
+            if orphaned.contains(node) { return true }
             guard let (block, cap) = layout.linkBlock(node, level: 0) else { return false }
             let n = min(Int(block[0]), cap)
-            if n * 2 < parameters.m { return true }
-            return !bulk && (0..<n).allSatisfy { block[1 + $0] >= first }
+            return n == 0 || (!bulk && (0..<n).allSatisfy { block[1 + $0] >= first })
         }
         guard !starved.isEmpty else { return }
         contexts.withContext(nodeCount: layout.count, ef: parameters.efConstruction) { ctx in
@@ -204,15 +209,15 @@ extension HNSWIndex {
         }
     }
 
-    /// Whether any of `nodes` has no level-0 in-link: one pass over every
+    /// The nodes of `nodes` no level-0 list links to: one pass over every
     /// level-0 list, O(N · M0) reads.
-    private func hasOrphans(_ nodes: [UInt32]) -> Bool {
+    private func unlinked(_ nodes: [UInt32]) -> Set<UInt32> {
         var linked = [Bool](repeating: false, count: layout.count)
         for i in 0..<layout.count {
             guard let (block, cap) = layout.linkBlock(UInt32(i), level: 0) else { continue }
             for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count { linked[Int(block[1 + j])] = true }
         }
-        return nodes.contains { !linked[Int($0)] && $0 != entryPoint }
+        return Set(nodes.filter { !linked[Int($0)] && $0 != entryPoint })
     }
 
     /// Builds the graph of a freshly filled index: the upper levels by
