@@ -92,6 +92,12 @@ public final class SQLEngine: @unchecked Sendable {
             // them, or an index could miss rows or point at deleted ones.
             do { try transaction.requireUnchanged(keys.version) } catch { throw SQLError.wrap(error) }
         }
+        if !running.overlay.writes.isEmpty, parsed.statement.isSchemaChange {
+            // And the other way round: a schema change read rows at its
+            // snapshot (an index back-fill, a drop); any SQL row written
+            // since must make it conflict.
+            do { try transaction.requireNoWrites(prefix: keys.prefix) } catch { throw SQLError.wrap(error) }
+        }
         try running.overlay.apply()
         return result
     }

@@ -33,7 +33,10 @@ struct SQL: ParsableCommand {
                 let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 failed = !runStatements(text, session)
             }
-            if session.inTransaction { FileHandle.standardError.write(Data("warning: transaction left open at exit was rolled back\n".utf8)) }
+            if session.inTransaction {
+                FileHandle.standardError.write(Data("error: BEGIN without COMMIT: the transaction was rolled back\n".utf8))
+                failed = true
+            }
         }
         if failed { throw ExitCode(64) }
     }

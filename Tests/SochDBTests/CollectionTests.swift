@@ -65,6 +65,37 @@ final class CollectionTests {
         try db.close()
     }
 
+    @Test func reviewFindings() throws {
+        let db = try Database.open(dir)
+        let c = try db.createCollection("r", dimension: 2)
+        try c.upsert(id: "a", vector: [1, 0], metadata: ["t": 1])
+        // A filter that admits nothing still checks the query.
+        #expect(throws: SochDBError.vector(.dimensionMismatch(expected: 2, actual: 3))) {
+            try c.search([1, 0, 0], k: 1, filter: MetadataFilter.field("t") == 99)
+        }
+        #expect(throws: SochDBError.invalidArgument("k must be in 1...1048576, got \(Int.max)")) { try c.search([1, 0], k: .max) }
+        #expect(throws: SochDBError.invalidArgument("ef must be in 1...1048576, got \(Int.max / 8)")) {
+            try c.search([1, 0], k: 1, ef: .max / 8)
+        }
+        // A drop committed while a transaction holds staged upserts makes that commit fail,
+        // leaving no records under the dropped incarnation.
+        let txn = db.beginTransaction()
+        try c.upsert(id: "b", vector: [0, 1], in: txn)
+        try db.dropCollection("r")
+        #expect(throws: SochDBError.self) { try txn.commit() }
+        #expect(try db.engine.scan(prefix: CollectionKeys.recordPrefix(c.config.incarnation)).nextBatch(maxEntries: 10).isEmpty)
+        // Opening and closing without a change leaves the graph file as it was.
+        let d = try db.createCollection("d", dimension: 2)
+        try d.upsert(id: "x", vector: [1, 1])
+        try db.close()
+        let file = try #require(d.info().graphFile)
+        let before = try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date
+        let again = try Database.open(dir)
+        #expect(try again.collection("d").search([1, 1], k: 1).map(\.id) == ["x"])
+        try again.close()
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date == before)
+    }
+
     @Test func badInputIsATypedErrorAndWritesNothing() throws {
         let db = try Database.open(dir)
         let c = try db.createCollection("v", dimension: 2, metric: .cosine)

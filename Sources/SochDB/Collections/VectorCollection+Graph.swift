@@ -101,10 +101,12 @@ extension VectorCollection {
             start = end
         }
         // Small adds skip the reachability repair a bulk add runs; run it
-        // once they add up to a tenth of the graph.
+        // once they add up to a tenth of the graph. (The graph's count is
+        // read before the state lock: searches take the two the other way.)
+        let nodes = index.count
         let due = state.withLock { s -> Bool in
             s.addedSinceRepair += vectors.count
-            return s.addedSinceRepair * 10 >= index.count
+            return s.addedSinceRepair * 10 >= nodes
         }
         if due {
             index.linkUnreachableNodes()
@@ -119,6 +121,7 @@ extension VectorCollection {
         guard dead >= 64, Double(dead) >= Self.rebuildFraction * Double(index.count) else { return }
         let start = state.withLock { s -> Bool in
             guard !s.rebuilding, !s.dropped, s.index === index else { return false }
+            if let failed = s.failedRebuildAt, dead < 2 * failed { return false }
             s.rebuilding = true
             return true
         }
@@ -145,23 +148,29 @@ extension VectorCollection {
             state.withLock { s in
                 if !s.dropped { s.index = fresh }
                 s.rebuilds += 1
+                s.version &+= 1       // the saved file shows the old graph
+                s.failedRebuildAt = nil
             }
         } catch {
-            // The old graph stays; the next threshold crossing tries again.
+            // The old graph stays; try again once tombstones have doubled.
+            let dead = old.deletedVectorCount
+            state.withLock { $0.failedRebuildAt = max(dead, 1) }
         }
     }
 
     /// Makes `index` hold exactly the live labels (``State/entries``):
     /// tombstones the others, adds the missing ones with their vectors read
     /// from the store. Call with the apply lock held.
-    func reconcile(_ index: HNSWIndex) throws {
+    @discardableResult
+    func reconcile(_ index: HNSWIndex) throws -> Bool {
         let live = state.withLock { Set($0.entries.keys) }
         var present = Set<Int64>()
+        var changed = false
         for (label, deleted) in index.entries() where !deleted {
-            if live.contains(label) { present.insert(label) } else { try index.markDeleted(id: label) }
+            if live.contains(label) { present.insert(label) } else { try index.markDeleted(id: label); changed = true }
         }
         let missing = live.subtracting(present).sorted()
-        guard !missing.isEmpty else { return }
+        guard !missing.isEmpty else { return changed }
         let snapshot = engine.snapshot()
         defer { snapshot.release() }
         var labels: [Int64] = []
@@ -174,5 +183,6 @@ extension VectorCollection {
             flat += try VectorBytes.decode(bytes, dimension: dimension, key: "label \(label)")
         }
         if !labels.isEmpty { try add(try VectorMatrix(flat: flat, dimension: dimension), ids: labels, to: index) }
+        return true
     }
 }

@@ -33,7 +33,8 @@ extension VectorCollection {
                                           nextLabel: maxLabel + 1)
         collection.applyLock.lock()
         defer { collection.applyLock.unlock() }
-        try SochDBError.wrap { try collection.reconcile(index) }
+        let changed = try SochDBError.wrap { try collection.reconcile(index) }
+        if !changed && index.isMapped { collection.state.withLock { $0.savedVersion = $0.version } }
         return collection
     }
 
@@ -51,15 +52,22 @@ extension VectorCollection {
     /// Writes the graph to its file (atomically: a crash leaves the old one).
     /// Any graph is a valid checkpoint, since opening reconciles it with the
     /// store. Returns the file size.
-    @discardableResult
-    func saveGraph() throws(SochDBError) -> Int {
+    /// Skipped when nothing changed since the file was written or loaded, so
+    /// a read-only open and close does not rewrite it.
+    func saveGraph() throws(SochDBError) {
         try refreshIfStale()
-        let index = state.withLock { $0.index }
-        return try SochDBError.wrap {
+        // Under the apply lock: the graph and its version belong together,
+        // and a drop (which waits for it too) cannot delete the file between.
+        applyLock.lock()
+        defer { applyLock.unlock() }
+        let (index, version, skip) = state.withLock { s in (s.index, s.version, s.dropped || s.savedVersion == s.version) }
+        if skip { return }
+        try SochDBError.wrap {
             try FileManager.default.createDirectory(atPath: (graphPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            return try index.save(to: graphPath)
+            try index.save(to: graphPath)
         }
+        state.withLock { $0.savedVersion = version }
     }
 
     /// After a failed apply step: rebuilds the in-memory view from the store.

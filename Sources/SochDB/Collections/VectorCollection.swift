@@ -51,6 +51,12 @@ public final class VectorCollection: @unchecked Sendable {
         var rebuilding = false
         /// Vectors added in small chunks since the last reachability repair.
         var addedSinceRepair = 0
+        /// Tombstones when the last rebuild failed: the next try waits until
+        /// there are twice as many.
+        var failedRebuildAt: Int?
+        /// `version` when the graph file was last written or loaded
+        /// unchanged (nil: the file is behind).
+        var savedVersion: UInt64?
         /// Bumped by every change to `entries`; invalidates `filterCache`.
         var version: UInt64 = 0
         /// The labels recent filters admitted, at `version`.
@@ -161,6 +167,7 @@ public final class VectorCollection: @unchecked Sendable {
     public func search(_ vector: [Float], k: Int = 10, ef: Int? = nil,
                        filter: MetadataFilter? = nil) throws(SochDBError) -> [CollectionSearchResult] {
         try refreshIfStale()
+        try checkQuery(vector, k: k, ef: ef)
         let efValue = max(ef ?? 64, k)
         let (index, plan) = try state.withLock { s throws(SochDBError) -> (HNSWIndex, SearchPlan) in
             if s.dropped { throw .notFound("collection \"\(name)\" was dropped") }
@@ -208,6 +215,29 @@ public final class VectorCollection: @unchecked Sendable {
     /// Waits until no background rebuild is running.
     public func waitForMaintenance() { maintenance.wait() }
 
+    /// Largest k or ef a search takes (the candidate heaps are sized by them).
+    public static let maxSearchBreadth = 1 << 20
+
+    /// The query checks the graph makes, made first: a filter that admits
+    /// nothing must not hide a bad query.
+    private func checkQuery(_ vector: [Float], k: Int, ef: Int?) throws(SochDBError) {
+        guard vector.count == dimension else { throw .vector(.dimensionMismatch(expected: dimension, actual: vector.count)) }
+        guard (1...Self.maxSearchBreadth).contains(k) else {
+            throw .invalidArgument("k must be in 1...\(Self.maxSearchBreadth), got \(k)")
+        }
+        if let ef, !(1...Self.maxSearchBreadth).contains(ef) {
+            throw .invalidArgument("ef must be in 1...\(Self.maxSearchBreadth), got \(ef)")
+        }
+        var norm: Float = 0
+        for (j, x) in vector.enumerated() {
+            guard x.isFinite else { throw .vector(.invalidVector(row: 0, reason: "query component \(j) is \(x)")) }
+            norm += x * x
+        }
+        if config.metric == .cosine && norm == 0 {
+            throw .vector(.invalidVector(row: 0, reason: "zero query vector has no cosine direction"))
+        }
+    }
+
     // MARK: staging
 
     private func validate(_ records: [CollectionRecord]) throws(SochDBError) {
@@ -232,6 +262,7 @@ public final class VectorCollection: @unchecked Sendable {
         var changes: [CollectionChange] = []
         changes.reserveCapacity(records.count)
         try SochDBError.wrap {
+            try guardAgainstDrop(txn)
             for r in records {
                 let label = nextLabel.wrappingAdd(1, ordering: .relaxed).oldValue
                 let key = CollectionKeys.record(config.incarnation, id: r.id)
@@ -249,6 +280,7 @@ public final class VectorCollection: @unchecked Sendable {
         try checkNotDropped()
         let key = CollectionKeys.record(config.incarnation, id: id)
         return try SochDBError.wrap {
+            try guardAgainstDrop(txn)
             guard let bytes = try txn.txn.get(key) else { return false }
             let label = try CollectionRecordValue(decoding: bytes, key: id).label
             try txn.txn.delete(key)
@@ -285,6 +317,13 @@ public final class VectorCollection: @unchecked Sendable {
         }
         return CollectionRecord(id: id, vector: try VectorBytes.decode(vector, dimension: dimension, key: id),
                                 metadata: value.metadata)
+    }
+
+    /// A drop deletes the config key: a transaction that writes records
+    /// for this collection conflicts with a drop committed since its
+    /// snapshot instead of leaving records under a dead incarnation.
+    private func guardAgainstDrop(_ txn: DatabaseTransaction) throws {
+        try txn.txn.requireUnchanged(CollectionKeys.config(name))
     }
 
     private func checkNotDropped() throws(SochDBError) {

@@ -59,7 +59,11 @@ extension Database {
             guard let config = try readConfig(name) else { throw .notFound("collection \"\(name)\"") }
             if let c = open.removeValue(forKey: name) {
                 c.waitForMaintenance()
+                // Under the apply lock: a graph save in progress finishes
+                // first, and none starts after (it checks `dropped`).
+                c.applyLock.lock()
                 c.state.withLock { $0.dropped = true }
+                c.applyLock.unlock()
             }
             try SochDBError.wrap {
                 var batch = WriteBatch()

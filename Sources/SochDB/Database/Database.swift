@@ -55,8 +55,14 @@ public final class Database: @unchecked Sendable {
     /// Saves the open collections' graphs, waits for queued writes, syncs
     /// and releases the directory. Idempotent.
     public func close() throws(SochDBError) {
-        if engine.isOpen { try saveCollectionGraphs() }
+        // The graphs are derived data: failing to save one must not keep
+        // the store open (its lock held); the error still comes back.
+        var saveError: SochDBError?
+        if engine.isOpen {
+            do { try saveCollectionGraphs() } catch { saveError = error }
+        }
         try SochDBError.wrap { try engine.close() }
+        if let saveError { throw saveError }
     }
 
     // MARK: keys
@@ -157,6 +163,9 @@ public final class Database: @unchecked Sendable {
     /// saves every open collection's graph; returns the LSN.
     @discardableResult
     public func checkpoint() throws(SochDBError) -> UInt64 {
+        // The store's checkpoint is what makes data durable; the graph files
+        // only make the next open faster, so a failure to save one is
+        // reported after the checkpoint, which stands.
         let lsn = try SochDBError.wrap { try engine.checkpoint() }
         try saveCollectionGraphs()
         return lsn

@@ -164,4 +164,12 @@ extension SQLStatement {
         default: return false
         }
     }
+
+    /// DDL: statements that rewrite the catalogue version.
+    var isSchemaChange: Bool {
+        switch self {
+        case .createTable, .dropTable, .alterTable, .createIndex, .dropIndex: return true
+        default: return false
+        }
+    }
 }

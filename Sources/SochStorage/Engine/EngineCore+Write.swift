@@ -1,6 +1,5 @@
-/// The keys one commit wrote. The values are unused: a transaction passes
-/// its write buffer itself, shared copy-on-write, so keeping it for the
-/// conflict check copies and hashes nothing.
+/// A transaction's write buffer (key → value, nil for a delete), passed as
+/// is for the conflict check: the check only looks keys up in it.
 typealias WrittenKeys = [ByteKey: [UInt8]?]
 
 /// One queued commit, or a control request that needs the WAL to itself.
@@ -17,6 +16,9 @@ final class PendingWrite {
     /// its snapshot that wrote one is a conflict too, but they are not
     /// recorded as written.
     var guards: Set<ByteKey> = []
+    /// Key prefixes the transaction depends on: any key a later commit
+    /// wrote under one is a conflict (a schema change against row writes).
+    var guardPrefixes: [[UInt8]] = []
     /// Refused by the conflict check: in its group but not written.
     var rejected = false
 
@@ -29,7 +31,7 @@ final class PendingWrite {
 /// snapshot predates it is live (the conflict check's memory).
 struct CommitRecord {
     var sequence: SequenceNumber
-    var keys: WrittenKeys
+    var keys: Set<ByteKey>
 }
 
 extension EngineCore {
@@ -55,12 +57,13 @@ extension EngineCore {
     /// wrote any of its keys or `guards`; throws
     /// ``TransactionError/conflict(key:)`` otherwise (and writes nothing).
     func write(_ batch: WriteBatch, readSequence: SequenceNumber, keys: WrittenKeys,
-               guards: Set<ByteKey> = []) throws -> SequenceNumber {
+               guards: Set<ByteKey> = [], guardPrefixes: [[UInt8]] = []) throws -> SequenceNumber {
         try batch.validate()
         let w = PendingWrite(.batch(batch))
         w.readSequence = readSequence
         w.keys = keys
         w.guards = guards
+        w.guardPrefixes = guardPrefixes
         return try submit(w)
     }
 
@@ -118,7 +121,7 @@ extension EngineCore {
         for w in writers {
             guard var b = w.batch, group.isEmpty || bytes + b.byteSize <= Self.maxGroupBytes else { break }
             group.append(w)
-            if let read = w.readSequence, let key = conflictingKey(w.keys ?? [:], w.guards, after: read) {
+            if let read = w.readSequence, let key = conflictingKey(w, after: read) {
                 w.rejected = true
                 w.result = .failure(TransactionError.conflict(key: key))
                 continue
@@ -128,20 +131,29 @@ extension EngineCore {
             bytes += b.byteSize
             w.request = .batch(b)
             w.result = .success(lastAllocated)
-            if liveTransactions > 0 {
-                recentCommits.append(CommitRecord(sequence: lastAllocated, keys: w.keys ?? Self.keys(of: b)))
+            // Only a transaction whose snapshot predates this commit can
+            // conflict with it; the committing one itself does not count.
+            if liveTransactions > (w.readSequence == nil ? 0 : 1) {
+                recentCommits.append(CommitRecord(sequence: lastAllocated, keys: w.keys.map { Set($0.keys) } ?? Self.keys(of: b)))
             }
         }
         return group
     }
 
     /// A key of `keys` that a commit after `sequence` wrote (holding `mutex`).
-    private func conflictingKey(_ keys: WrittenKeys, _ guards: Set<ByteKey>, after sequence: SequenceNumber) -> [UInt8]? {
+    private func conflictingKey(_ w: PendingWrite, after sequence: SequenceNumber) -> [UInt8]? {
+        let keys = w.keys ?? [:]
         for record in recentCommits.reversed() {
             if record.sequence <= sequence { break }
-            let (small, large) = record.keys.count <= keys.count ? (record.keys, keys) : (keys, record.keys)
-            if let k = small.keys.first(where: { large.index(forKey: $0) != nil }) { return k.bytes }
-            if let k = guards.first(where: { record.keys.index(forKey: $0) != nil }) { return k.bytes }
+            if record.keys.count <= keys.count {
+                if let k = record.keys.first(where: { keys.index(forKey: $0) != nil }) { return k.bytes }
+            } else if let k = keys.keys.first(where: record.keys.contains) {
+                return k.bytes
+            }
+            if let k = w.guards.first(where: record.keys.contains) { return k.bytes }
+            for prefix in w.guardPrefixes {
+                if let k = record.keys.first(where: { $0.bytes.starts(with: prefix) }) { return k.bytes }
+            }
         }
         return nil
     }
@@ -156,9 +168,9 @@ extension EngineCore {
         if stale > 0 { recentCommits.removeFirst(stale) }
     }
 
-    private static func keys(of batch: WriteBatch) -> WrittenKeys {
-        var keys = WrittenKeys()
-        try? batch.forEach { _, key, _ in keys[ByteKey(Array(key))] = .some(nil) }
+    private static func keys(of batch: WriteBatch) -> Set<ByteKey> {
+        var keys = Set<ByteKey>()
+        try? batch.forEach { _, key, _ in keys.insert(ByteKey(Array(key))) }
         return keys
     }
 

@@ -49,8 +49,10 @@ public final class Transaction {
     private let snapshot: Snapshot
     /// Buffered writes: a value, or nil for a delete.
     private var writes: [ByteKey: [UInt8]?] = [:]
-    /// Keys read that the commit depends on (``requireUnchanged(_:)``).
+    /// Keys and key ranges read that the commit depends on
+    /// (``requireUnchanged(_:)``, ``requireNoWrites(prefix:)``).
     private var guards: Set<ByteKey> = []
+    private var guardPrefixes: [[UInt8]] = []
     private var state = State.active
 
     private enum State { case active, committed, aborted }
@@ -96,6 +98,16 @@ public final class Transaction {
     public func requireUnchanged(_ key: [UInt8]) throws {
         try checkActive()
         guards.insert(ByteKey(key))
+    }
+
+    /// As ``requireUnchanged(_:)`` for every key that starts with `prefix`:
+    /// the commit fails if a commit after this transaction's snapshot wrote
+    /// any of them. For a change that read a whole range (an index back-fill
+    /// reads a table's rows). Checking costs a pass over the keys of the
+    /// commits since the snapshot, so keep it to rare transactions.
+    public func requireNoWrites(prefix: [UInt8]) throws {
+        try checkActive()
+        guardPrefixes.append(prefix)
     }
 
     public func delete(_ key: [UInt8]) throws {
@@ -151,7 +163,8 @@ public final class Transaction {
             if let v { batch.put(k.bytes, v) } else { batch.delete(k.bytes) }
         }
         do {
-            return try engine.write(batch, readSequence: snapshot.sequence, keys: writes, guards: guards)
+            return try engine.write(batch, readSequence: snapshot.sequence, keys: writes, guards: guards,
+                                    guardPrefixes: guardPrefixes)
         } catch {
             state = .aborted
             throw error
@@ -169,6 +182,7 @@ public final class Transaction {
         if state == .active { state = end }
         writes.removeAll()
         guards.removeAll()
+        guardPrefixes.removeAll()
         snapshot.release()
         engine.transactionFinished(committed: state == .committed)
     }

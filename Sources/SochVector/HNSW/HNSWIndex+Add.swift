@@ -194,8 +194,8 @@ extension HNSWIndex {
     /// (A count of links is no test: on fashion-mnist the heuristic keeps
     /// fewer than m/2 for half the nodes.)
     private func reinsertStarved(_ nodes: [UInt32], first: UInt32, bulk: Bool) {
-        // Small adds: also any node no link points to (the count is one pass
-        // over every level-0 list, cheaper than the repair's walk and search).
+        // Small adds: also any node no link points to (cheaper to find than
+        // the repair's walk over the whole graph).
         let orphaned = bulk ? [] : unlinked(nodes)
         let starved = nodes.filter { node in
             if orphaned.contains(node) { return true }
@@ -209,15 +209,25 @@ extension HNSWIndex {
         }
     }
 
-    /// The nodes of `nodes` no level-0 list links to: one pass over every
-    /// level-0 list, O(N · M0) reads.
+    /// The nodes of `nodes` that no level-0 list of theirs or of their
+    /// neighbours links to. Only those lists changed in this add (each
+    /// insert linked back from the neighbours it chose), so this finds
+    /// every node left without an in-link, and at worst flags one whose
+    /// in-link holder has since left its list (re-inserting it is harmless).
+    /// O(n · M0²) reads, not O(N · M0).
     private func unlinked(_ nodes: [UInt32]) -> Set<UInt32> {
-        var linked = [Bool](repeating: false, count: layout.count)
-        for i in 0..<layout.count {
-            guard let (block, cap) = layout.linkBlock(UInt32(i), level: 0) else { continue }
-            for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count { linked[Int(block[1 + j])] = true }
+        var holders = Set(nodes)
+        for node in nodes {
+            guard let (block, cap) = layout.linkBlock(node, level: 0) else { continue }
+            for j in 0..<min(Int(block[0]), cap) where Int(block[1 + j]) < layout.count { holders.insert(block[1 + j]) }
         }
-        return Set(nodes.filter { !linked[Int($0)] && $0 != entryPoint })
+        var targets = Set(nodes)
+        for holder in holders {
+            guard let (block, cap) = layout.linkBlock(holder, level: 0) else { continue }
+            for j in 0..<min(Int(block[0]), cap) { targets.remove(block[1 + j]) }
+        }
+        targets.remove(entryPoint)
+        return targets
     }
 
     /// Builds the graph of a freshly filled index: the upper levels by
