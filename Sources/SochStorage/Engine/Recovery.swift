@@ -27,6 +27,14 @@ struct Recovery {
         if let m = try Manifest.load(directory: path, fileSystem: fs, counters: counters) {
             manifest = m
         } else {
+            // No manifest: a new database, unless tables exist, which only a
+            // manifest can name. Starting afresh would delete them as
+            // obsolete: refuse instead.
+            let tables = try fs.children(of: path).filter { if case .table? = DatabaseFile(name: $0) { return true }; return false }
+            if !tables.isEmpty {
+                throw StorageError.corruption(path: Path.join(path, Manifest.fileName),
+                                              reason: "missing, but the directory holds \(tables.count) table files")
+            }
             manifest = Manifest()
             manifest.logNumber = 1
         }

@@ -35,6 +35,12 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
     private let lock = ConditionLock()
     private var syncedSize: [String: UInt64] = [:]          // guarded by lock
     private var unsyncedCreations: Set<String> = []          // guarded by lock
+    /// Targets of a rename whose source was a file created since its
+    /// directory's last sync, with what the target held before (nil: it did
+    /// not exist). A power loss before the next directory sync undoes the
+    /// rename: the directory still shows the old file, as a journaled file
+    /// system leaves it (the old or the new, never neither).
+    private var renamedOver: [String: [UInt8]?] = [:]        // guarded by lock
     private var writesUntilFailure: Int? = nil               // guarded by lock
     private var syncsUntilFailure: Int? = nil                // guarded by lock
     private var writeErrno: Int32 = EIO                      // guarded by lock
@@ -65,7 +71,16 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         try lock.withLock {
             var rng = SplitMix64(seed: { if case .lastPage(let s) = tear { return s }; return 0 }())
             for path in unsyncedCreations { try? base.remove(path) }
-            for (path, synced) in syncedSize where !unsyncedCreations.contains(path) {
+            for (path, old) in renamedOver {
+                try? base.remove(path)
+                if let old {
+                    let file = try base.openForAppend(path, truncate: true)
+                    try file.append(old)
+                    try file.sync()
+                    try file.close()
+                }
+            }
+            for (path, synced) in syncedSize where !unsyncedCreations.contains(path) && renamedOver[path] == nil {
                 guard base.fileExists(path) else { continue }
                 let actual = try base.fileSize(path)
                 guard actual > synced else { continue }
@@ -77,6 +92,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
                 if keep > synced { try scribble(path, from: synced, to: keep, rng: &rng) }
             }
             unsyncedCreations.removeAll()
+            renamedOver.removeAll()
             syncedSize.removeAll()
             halted = false
             writesUntilFailure = nil; syncsUntilFailure = nil
@@ -162,11 +178,18 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
 
     public func rename(_ from: String, to: String) throws {
         try checkAlive(from)
+        let undurable = lock.withLock { unsyncedCreations.contains(from) }
+        var previous: [UInt8]?? = nil
+        if undurable && lock.withLock({ renamedOver[to] == nil }) {
+            previous = .some(base.fileExists(to) ? try base.openForReading(to).readAll() : nil)
+        }
         try base.rename(from, to: to)
         lock.withLock {
             let size = syncedSize.removeValue(forKey: from)
             syncedSize[to] = size
-            if unsyncedCreations.remove(from) != nil { unsyncedCreations.insert(to) } else { unsyncedCreations.remove(to) }
+            unsyncedCreations.remove(from)
+            unsyncedCreations.remove(to)
+            if let previous { renamedOver[to] = previous }
         }
     }
 
@@ -175,6 +198,7 @@ public final class FaultInjectingFileSystem: FileSystem, @unchecked Sendable {
         try base.syncDirectory(path)
         lock.withLock {
             unsyncedCreations = unsyncedCreations.filter { Path.parent($0) != path }
+            renamedOver = renamedOver.filter { Path.parent($0.key) != path }
         }
     }
 
