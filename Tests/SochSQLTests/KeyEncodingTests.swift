@@ -1,4 +1,5 @@
 import Testing
+import SochStorage
 @testable import SochSQL
 
 /// The order-preserving key encoding: for random values, bytewise order of
@@ -39,7 +40,7 @@ struct KeyEncodingTests {
             }
             for _ in 0..<4000 {
                 let a = values.randomElement(using: &rng)!, b = values.randomElement(using: &rng)!
-                let byteOrder = SQLValue.compareBytes(OrderedKeyEncoding.encode([a]), OrderedKeyEncoding.encode([b]))
+                let byteOrder = BufferedWrites.compare(OrderedKeyEncoding.encode([a]), OrderedKeyEncoding.encode([b]))
                 #expect(byteOrder.signum() == SQLValue.compare(a, b).signum(), "\(a.sqlLiteral) vs \(b.sqlLiteral)")
             }
         }
@@ -53,7 +54,7 @@ struct KeyEncodingTests {
             let b = [Self.randomValue(&rng, kind: Int.random(in: 0...1, using: &rng) == 0 ? 0 : kind), Self.randomValue(&rng, kind: 5)]
             var expected = SQLValue.compare(a[0], b[0])
             if expected == 0 { expected = SQLValue.compare(a[1], b[1]) }
-            let actual = SQLValue.compareBytes(OrderedKeyEncoding.encode(a), OrderedKeyEncoding.encode(b))
+            let actual = BufferedWrites.compare(OrderedKeyEncoding.encode(a), OrderedKeyEncoding.encode(b))
             #expect(actual.signum() == expected.signum(), "\(a) vs \(b)")
         }
     }

@@ -35,32 +35,11 @@ struct WriteOverlay {
     /// Pairs in [`start`, `end`) in key order, overlay applied.
     /// An empty range (`end` ≤ `start`) yields nothing.
     func scan(from start: [UInt8], to end: [UInt8]?) throws(SQLError) -> [(key: [UInt8], value: [UInt8])] {
-        if let end, SQLValue.compareBytes(start, end) >= 0 { return [] }
+        if let end, BufferedWrites.compare(start, end) >= 0 { return [] }
         let base: [(key: [UInt8], value: [UInt8])]
         do { base = try transaction.scan(from: start, to: end) } catch { throw SQLError.wrap(error) }
         if writes.isEmpty { return base }
-        let own = writes.compactMap { k, v -> (key: [UInt8], value: [UInt8]?)? in
-            let inRange = SQLValue.compareBytes(k.bytes, start) >= 0 && (end.map { SQLValue.compareBytes(k.bytes, $0) < 0 } ?? true)
-            return inRange ? (k.bytes, v) : nil
-        }.sorted { SQLValue.compareBytes($0.key, $1.key) < 0 }
-        if own.isEmpty { return base }
-        var merged: [(key: [UInt8], value: [UInt8])] = []
-        merged.reserveCapacity(base.count + own.count)
-        var i = 0
-        for pair in base {
-            while i < own.count && SQLValue.compareBytes(own[i].key, pair.key) < 0 {
-                if let v = own[i].value { merged.append((own[i].key, v)) }
-                i += 1
-            }
-            if i < own.count && own[i].key == pair.key {
-                if let v = own[i].value { merged.append((pair.key, v)) }
-                i += 1
-            } else {
-                merged.append(pair)
-            }
-        }
-        for (k, v) in own[i...] { if let v { merged.append((k, v)) } }
-        return merged
+        return BufferedWrites.merge(writes, from: start, to: end) { emit in for pair in base { emit(pair.key, pair.value) } }
     }
 
     func scan(prefix: [UInt8]) throws(SQLError) -> [(key: [UInt8], value: [UInt8])] {

@@ -1,3 +1,5 @@
+import SochStorage
+
 /// SQL ordering and equality between values (SQLite's rules without type
 /// affinity).
 extension SQLValue {
@@ -21,7 +23,7 @@ extension SQLValue {
         switch (a, b) {
         case (.null, .null): return 0
         case let (.text(x), .text(y)): return compareUTF8(x, y)
-        case let (.blob(x), .blob(y)): return compareBytes(x, y)
+        case let (.blob(x), .blob(y)): return BufferedWrites.compare(x, y)
         default: return compareNumbers(a, b)
         }
     }
@@ -58,16 +60,6 @@ extension SQLValue {
             case let (a?, b?): if a != b { return a < b ? -1 : 1 }
             }
         }
-    }
-
-    static func compareBytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
-        let n = min(x.count, y.count)
-        var i = 0
-        while i < n {
-            if x[i] != y[i] { return x[i] < y[i] ? -1 : 1 }
-            i += 1
-        }
-        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
 
     /// A number's payload: booleans read as 0 and 1. Only for values whose

@@ -119,26 +119,8 @@ public final class Transaction {
     /// writes applied (its puts appear, its deletes hide), in key order.
     public func scan(from start: [UInt8]? = nil, to end: [UInt8]? = nil) throws -> [(key: [UInt8], value: [UInt8])] {
         try checkActive()
-        var merged: [(key: [UInt8], value: [UInt8])] = []
-        let own = writes.compactMap { k, v -> (key: [UInt8], value: [UInt8]?)? in
-            let inRange = (start.map { compareBytes(k.bytes, $0) >= 0 } ?? true) && (end.map { compareBytes(k.bytes, $0) < 0 } ?? true)
-            return inRange ? (k.bytes, v) : nil
-        }.sorted { compareBytes($0.key, $1.key) < 0 }
-        var i = 0
-        try engine.scan(from: start, to: end, snapshot: snapshot).forEach { k, v in
-            while i < own.count && compareBytes(own[i].key, k) < 0 {
-                if let value = own[i].value { merged.append((own[i].key, value)) }
-                i += 1
-            }
-            if i < own.count && own[i].key == k {
-                if let value = own[i].value { merged.append((k, value)) }
-                i += 1
-            } else {
-                merged.append((k, v))
-            }
-        }
-        for (k, v) in own[i...] { if let v { merged.append((k, v)) } }
-        return merged
+        let cursor = try engine.scan(from: start, to: end, snapshot: snapshot)
+        return try BufferedWrites.merge(writes, from: start, to: end) { emit in try cursor.forEach(emit) }
     }
 
     /// Every pair whose key starts with `prefix`, as ``scan(from:to:)``.
