@@ -110,6 +110,11 @@ final class CollectionTests {
             try c.upsert(id: "z", vector: [0, 0])
         }
         #expect(throws: SochDBError.invalidArgument("a vector id may not be empty")) { try c.upsert(id: "", vector: [1, 0]) }
+        // Finite, but the graph cannot normalise it: refused before the commit, not after.
+        #expect(throws: SochDBError.vector(.invalidVector(row: 0, reason: "squared norm overflows Float"))) {
+            try c.upsert(id: "huge", vector: [3e38, 3e38])
+        }
+        #expect(try c.get("huge") == nil)
         #expect(throws: SochDBError.vector(.invalidArgument("dimension must be in 1...65536, got 0"))) {
             try db.createCollection("zero", dimension: 0)
         }

@@ -240,20 +240,14 @@ public final class VectorCollection: @unchecked Sendable {
 
     // MARK: staging
 
+    /// The graph's own checks (dimension, finite components, a direction
+    /// under cosine, a squared norm that fits a Float), made before anything
+    /// is staged: a vector the graph would refuse after the commit must be
+    /// refused before it.
     private func validate(_ records: [CollectionRecord]) throws(SochDBError) {
-        for (row, r) in records.enumerated() {
-            try CollectionKeys.checkID(r.id)
-            guard r.vector.count == dimension else {
-                throw .vector(.dimensionMismatch(expected: dimension, actual: r.vector.count))
-            }
-            var norm: Float = 0
-            for (j, x) in r.vector.enumerated() {
-                guard x.isFinite else { throw .vector(.invalidVector(row: row, reason: "component \(j) is \(x)")) }
-                norm += x * x
-            }
-            if config.metric == .cosine && norm == 0 {
-                throw .vector(.invalidVector(row: row, reason: "zero vector has no cosine direction"))
-            }
+        for r in records { try CollectionKeys.checkID(r.id) }
+        try SochDBError.wrap {
+            try VectorMatrix(rows: records.map(\.vector), dimension: dimension).validate(for: config.metric)
         }
     }
 
