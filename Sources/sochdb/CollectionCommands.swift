@@ -235,17 +235,9 @@ private func readMetadata(_ path: String, rows: Int) throws -> [Metadata] {
     }
 }
 
-private let jsonEncoder: JSONEncoder = {
-    let e = JSONEncoder()
-    e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return e
-}()
+func json(_ metadata: Metadata) -> String { MetadataValue.object(metadata).json }
 
-func json(_ metadata: Metadata) -> String { json(.object(metadata)) }
-
-func json(_ value: MetadataValue) -> String {
-    (try? String(decoding: jsonEncoder.encode(value), as: UTF8.self)) ?? "null"
-}
+func json(_ value: MetadataValue) -> String { value.json }
 
 /// An id as one TSV field: tabs and newlines escaped.
 private func tsvField(_ s: String) -> String {

@@ -71,7 +71,7 @@ struct CollectionRecordValue {
         var out: [UInt8] = []
         withUnsafeBytes(of: UInt64(bitPattern: label).littleEndian) { out.append(contentsOf: $0) }
         if !metadata.isEmpty {
-            do { out += try CollectionRecordValue.encoder.encode(metadata) } catch {
+            do { out += try MetadataValue.jsonEncoder.encode(metadata) } catch {
                 throw .invalidArgument("metadata cannot be stored as JSON: \(error)")
             }
         }
@@ -93,12 +93,6 @@ struct CollectionRecordValue {
             }
         }
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 }
 
 enum VectorBytes {

@@ -65,9 +65,19 @@ public enum MetadataValue: Sendable, Hashable, Codable, CustomStringConvertible 
         return self == other
     }
 
-    public var description: String {
-        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "?"
+    /// The value as compact JSON with object keys sorted (how records store
+    /// metadata and how the CLI prints it).
+    public var json: String {
+        (try? String(decoding: MetadataValue.jsonEncoder.encode(self), as: UTF8.self)) ?? "null"
     }
+
+    public var description: String { json }
+
+    static let jsonEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
 }
 
 extension MetadataValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
