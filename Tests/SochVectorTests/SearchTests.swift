@@ -21,6 +21,10 @@ struct SearchTests {
         #expect(throws: SochVectorError.invalidVector(row: 0, reason: "query component 1 is nan")) { try idx.search([1, .nan, 3], k: 1) }
         #expect(throws: SochVectorError.invalidArgument("k must be ≥ 1, got 0")) { try idx.search([1, 2, 3], k: 0) }
         #expect(throws: SochVectorError.invalidArgument("ef must be ≥ 1, got 0")) { try idx.search([1, 2, 3], k: 1, ef: 0) }
+        #expect(throws: SochVectorError.invalidArgument("k and ef must be ≤ 1048576, got k=1, ef=\(Int.max)")) {
+            try idx.search([1, 2, 3], k: 1, ef: .max)
+        }
+        #expect(throws: SochVectorError.self) { try idx.searchBatch(try VectorMatrix(rows: [[1, 2, 3]]), k: .max) }
         #expect(idx.count == 2)
         let cos = try HNSWIndex(dimension: 2, metric: .cosine)
         #expect(throws: SochVectorError.invalidVector(row: 1, reason: "zero vector has no cosine direction")) {

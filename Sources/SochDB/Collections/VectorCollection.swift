@@ -215,8 +215,8 @@ public final class VectorCollection: @unchecked Sendable {
     /// Waits until no background rebuild is running.
     public func waitForMaintenance() { maintenance.wait() }
 
-    /// Largest k or ef a search takes (the candidate heaps are sized by them).
-    public static let maxSearchBreadth = 1 << 20
+    /// Largest k or ef a search takes (the graph's bound).
+    public static let maxSearchBreadth = HNSWIndex.maxSearchBreadth
 
     /// The query checks the graph makes, made first: a filter that admits
     /// nothing must not hide a bad query.

@@ -58,6 +58,9 @@ struct PredicateFilter: NodeFilter {
 }
 
 extension HNSWIndex {
+    /// Largest k or ef a search takes.
+    public static let maxSearchBreadth = 1 << 20
+
     /// The `k` nearest neighbours of `query`, nearest first.
     ///
     /// `ef` (default max(64, k)) is the candidate list size: larger is more
@@ -128,6 +131,10 @@ extension HNSWIndex {
         }
         guard k >= 1 else { throw SochVectorError.invalidArgument("k must be ≥ 1, got \(k)") }
         if let ef, ef < 1 { throw SochVectorError.invalidArgument("ef must be ≥ 1, got \(ef)") }
+        // The candidate heaps are sized by them: a huge value would trap.
+        guard k <= Self.maxSearchBreadth, (ef ?? 0) <= Self.maxSearchBreadth else {
+            throw SochVectorError.invalidArgument("k and ef must be ≤ \(Self.maxSearchBreadth), got k=\(k), ef=\(ef.map(String.init) ?? "default")")
+        }
     }
 
     /// Copies the query into the context, checks it and normalises it for cosine.
