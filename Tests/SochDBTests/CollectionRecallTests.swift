@@ -53,10 +53,11 @@ import Testing
         let c = try loaded(db)
         let r = try recall(c)
         #expect(r >= 0.95, "recall@10 at ef=64 = \(r)")
+        // Every id, as the requirement reads: a sample of every 7th (2,858)
+        // allowed 2 misses and swung between 1 and 6 from run to run.
         var selfHits = 0
-        for i in stride(from: 0, to: 20_000, by: 7) where try c.search(Self.base[i], k: 1).first?.id == "v\(i)" { selfHits += 1 }
-        let total = (20_000 + 6) / 7
-        #expect(Double(selfHits) / Double(total) >= 0.999, "self-recall \(selfHits)/\(total)")
+        for i in 0..<20_000 where try c.search(Self.base[i], k: 1).first?.id == "v\(i)" { selfHits += 1 }
+        #expect(Double(selfHits) / 20_000 >= 0.999, "self-recall \(selfHits)/20000")
         try db.close()
     }
 
