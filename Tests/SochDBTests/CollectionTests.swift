@@ -153,10 +153,10 @@ final class CollectionTests {
     }
 
     @Test func reopenRecoversFromTheSavedGraphAndTheStore() throws {
-        let rows = SyntheticData.clustered(count: 3_000, dimension: 16, clusters: 12, seed: 21)
+        let rows = SyntheticData.clustered(count: 3_000, dimension: 16, clusters: 12, spread: 2, seed: 21)
         let records = (0..<rows.count).map { CollectionRecord(id: "doc-\($0)", vector: rows[$0], metadata: ["i": .int(Int64($0))]) }
         var db = try Database.open(dir)
-        var c = try db.createCollection("r", dimension: 16, m: 12, efConstruction: 60)
+        var c = try db.createCollection("r", dimension: 16)
         try c.upsert(Array(records[0..<2_000]))
         try db.checkpoint()                     // graph file with 2,000 nodes
         let graphFile = try #require(c.info().graphFile)

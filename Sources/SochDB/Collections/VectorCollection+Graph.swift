@@ -97,7 +97,9 @@ extension VectorCollection {
         var start = 0
         while start < vectors.count {
             let end = min(start + Self.applyChunk, vectors.count)
-            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]))
+            // One thread: parallel inserts of a small batch can route through
+            // each other half-linked and leave a node its own search misses.
+            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]), threads: 1)
             start = end
         }
         // Small adds skip the reachability repair a bulk add runs; run it
