@@ -3,11 +3,11 @@ import Testing
 @testable import SochDB
 
 /// Recall of collection searches on a 20,000 × 128 clustered set (64
-/// clusters, centres spread 2σ: with 4σ the clusters are so far apart that
-/// a greedy upper-level descent sometimes ends in the wrong one, and
-/// self-recall at ef=64 varies between 99.8% and 99.93% from run to run; on
-/// fashion-mnist it is 99.975%), against
-/// exact answers: plain, after deleting and re-adding 30%, and filtered.
+/// clusters, centres spread 2σ), against exact answers: plain, after
+/// deleting and re-adding 30%, and filtered. A collection's level seed is
+/// random, so each run builds a different graph: before the level-1 beam
+/// and the α fill of inserts, most runs missed 5–7 ids and one CI run 57
+/// (SochVectorTests/SelfRecallTests pins the seeds that did).
 @Suite(.serialized) final class CollectionRecallTests {
     static let all = SyntheticData.clustered(count: 20_100, dimension: 128, clusters: 64, spread: 2, seed: 77)
     static let base = all.rows(0..<20_000)
@@ -55,9 +55,8 @@ import Testing
         #expect(r >= 0.95, "recall@10 at ef=64 = \(r)")
         // Every id, as the requirement reads: a sample of every 7th (2,858)
         // allowed 2 misses and swung between 1 and 6 from run to run.
-        var selfHits = 0
-        for i in 0..<20_000 where try c.search(Self.base[i], k: 1).first?.id == "v\(i)" { selfHits += 1 }
-        #expect(Double(selfHits) / 20_000 >= 0.999, "self-recall \(selfHits)/20000")
+        let missed = try (0..<20_000).filter { try c.search(Self.base[$0], k: 1).first?.id != "v\($0)" }
+        #expect(Double(20_000 - missed.count) / 20_000 >= 0.999, "\(missed.count) of 20,000 missed themselves: \(missed.prefix(20))")
         try db.close()
     }
 

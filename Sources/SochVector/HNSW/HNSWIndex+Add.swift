@@ -287,12 +287,12 @@ extension HNSWIndex {
             GraphWalker<L2Kernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
                         efConstruction: parameters.efConstruction, lowestLevel: lowestLevel,
-                        guaranteeInLink: guaranteeInLink, ctx: ctx)
+                        guaranteeInLink: guaranteeInLink, alpha: construction.alpha, ctx: ctx)
         } else {
             GraphWalker<DotKernel>(layout: layout, dimension: dimension, locks: nodeLocks.base)
                 .insert(node, level: level, entry: entry, top: top, m: parameters.m,
                         efConstruction: parameters.efConstruction, lowestLevel: lowestLevel,
-                        guaranteeInLink: guaranteeInLink, ctx: ctx)
+                        guaranteeInLink: guaranteeInLink, alpha: construction.alpha, ctx: ctx)
         }
         if raising {
             entryLock.withLock { _ in

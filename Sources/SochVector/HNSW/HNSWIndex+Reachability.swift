@@ -47,9 +47,9 @@ extension HNSWIndex {
         contexts.withContext(nodeCount: n, ef: parameters.efConstruction) { ctx in
             for x in 0..<UInt32(n) where !reached[Int(x)] {
                 let q = UnsafePointer(g.vector(x, dimension))
-                let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
-                walker.searchLayer(q, entry: node, entryDistance: d, ef: parameters.efConstruction, level: 0,
-                                   ctx: ctx, filter: AllowAll(), skipDeleted: false)
+                let ef = parameters.efConstruction
+                walker.descend(q, from: entryPoint, top: maxLevel, to: 0, beam: GraphWalker<K>.upperBeam(ef: ef), ctx: ctx)
+                walker.searchLayer(q, ef: ef, level: 0, ctx: ctx, filter: AllowAll(), skipDeleted: false)
                 ctx.reserveSorted(ctx.results.count)
                 let found = ctx.results.drainAscending(into: ctx.sorted)
                 let near = (0..<found).map { ctx.sorted[$0] }.filter { $0.id != x && reached[Int($0.id)] }

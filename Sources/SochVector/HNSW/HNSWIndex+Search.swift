@@ -190,9 +190,8 @@ extension HNSWIndex {
                                                                ctx: SearchContext) -> Int {
         let walker = GraphWalker<K>(layout: layout, dimension: dimension, locks: nil)
         let q = UnsafePointer(ctx.query)
-        let (node, d) = walker.descend(q, from: entryPoint, top: maxLevel, to: 0, ctx: ctx)
-        walker.searchLayer(q, entry: node, entryDistance: d, ef: ef, level: 0, ctx: ctx,
-                           filter: filter, skipDeleted: deletedCount > 0)
+        walker.descend(q, from: entryPoint, top: maxLevel, to: 0, beam: GraphWalker<K>.upperBeam(ef: ef), ctx: ctx)
+        walker.searchLayer(q, ef: ef, level: 0, ctx: ctx, filter: filter, skipDeleted: deletedCount > 0)
         while ctx.results.count > k { ctx.results.pop() }
         ctx.reserveSorted(ctx.results.count)
         return ctx.results.drainAscending(into: ctx.sorted)

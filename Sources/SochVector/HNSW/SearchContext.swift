@@ -26,6 +26,11 @@ final class SearchContext {
     var pending: UnsafeMutablePointer<UInt32>
     /// The query, normalised for cosine.
     var query: UnsafeMutablePointer<Float>
+    /// Entry points of the next level search (see `GraphWalker.descend`).
+    var entries: UnsafeMutablePointer<Candidate>
+    var entryCount = 0
+    /// Most entry points a descent hands on (the widest level-1 beam).
+    static let maxEntries = 8
     let dimension: Int
     let maxDegree: Int
 
@@ -43,6 +48,7 @@ final class SearchContext {
         prune = .allocate(capacity: maxDegree + 2)
         pruneOut = .allocate(capacity: maxDegree + 2)
         query = .allocate(capacity: max(dimension, 1))
+        entries = .allocate(capacity: Self.maxEntries)
     }
 
     deinit {
@@ -56,6 +62,14 @@ final class SearchContext {
         prune.deallocate()
         pruneOut.deallocate()
         query.deallocate()
+        entries.deallocate()
+    }
+
+    /// Makes `node` (at `distance` from the query) the one entry point.
+    @inline(__always)
+    func setEntry(_ node: UInt32, _ distance: Float) {
+        entries[0] = Candidate(distance: distance, id: node)
+        entryCount = 1
     }
 
     /// Makes `sorted` hold at least `n` items.
