@@ -44,6 +44,21 @@ ALL_LIBRARIES = ("sochdb", "hnswlib", "faiss", "usearch")
 
 
 # --------------------------------------------------------------------------- running
+# pip package and import name of each peer.
+PEER_PACKAGES = {"hnswlib": ("hnswlib", "hnswlib"), "faiss": ("faiss-cpu", "faiss"),
+                 "usearch": ("usearch", "usearch")}
+
+
+def ensure_peers(libraries) -> None:
+    """Installs the peers that are asked for and not importable (pip, this interpreter)."""
+    import importlib.util
+    missing = [PEER_PACKAGES[lib][0] for lib in libraries
+               if lib in PEER_PACKAGES and importlib.util.find_spec(PEER_PACKAGES[lib][1]) is None]
+    if missing:
+        log(f"installing {', '.join(missing)} with pip")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
+
+
 def resolve_dataset(name: str) -> Path:
     p = Path(name)
     if (p / "meta.json").is_file():
@@ -254,6 +269,8 @@ def main() -> None:
         log(f"CPU busy over the last 3 s: {busy:.0%}")
         if busy > 0.15 or float(load_before.split()[0]) > 0.5:
             log("WARNING: the machine is not idle; timings will be noisy (see --wait-idle)")
+    if not args.report_only:
+        ensure_peers(args.libraries)
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
