@@ -86,9 +86,10 @@ extension VectorCollection {
         if !missing.isEmpty { state.withLock { s in s.pendingTombstones.formUnion(missing) } }
     }
 
-    /// Adds in chunks of ``applyChunk`` (one write-lock hold each) so
-    /// searches interleave; into an empty graph, or a batch at least as large
-    /// as the graph, in one call (the batched build, far faster).
+    /// Adds in chunks of ``applyChunk`` (one write-lock hold each, inserted
+    /// in parallel) so searches interleave; into an empty graph, or a batch
+    /// at least as large as the graph, in one call (the batched build, far
+    /// faster).
     func add(_ vectors: VectorMatrix, ids: [Int64], to index: HNSWIndex) throws {
         if index.count == 0 || vectors.count >= index.count {
             try index.add(vectors, ids: ids)
@@ -97,9 +98,7 @@ extension VectorCollection {
         var start = 0
         while start < vectors.count {
             let end = min(start + Self.applyChunk, vectors.count)
-            // One thread: parallel inserts of a small batch can route through
-            // each other half-linked and leave a node its own search misses.
-            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]), threads: 1)
+            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]))
             start = end
         }
         // Small adds skip the reachability repair a bulk add runs; run it

@@ -185,12 +185,13 @@ extension HNSWIndex {
         return workers > 1
     }
 
-    /// Re-inserts, one at a time, the nodes a parallel insert starved: an
-    /// insert whose descent passed through a node still being inserted
-    /// (linked on an upper level, not yet below) walks level 0 from a node
-    /// without links and keeps the few neighbours it saw, all of them its
-    /// batch-mates. Starved: no level-0 link, or (for an add small next to
-    /// the index) links only to nodes of the same batch, or no in-link.
+    /// Re-inserts, one at a time, the nodes a parallel insert starved.
+    /// (Before nodes were published bottom-up, see `GraphWalker.insert`, a
+    /// descent through a half-linked node left inserts linked only to it;
+    /// now concurrent inserts can still prune each other's fresh back-links
+    /// after the in-link check.) Starved: no level-0 link, or (for an add
+    /// small next to the index) links only to nodes of the same batch, or
+    /// no in-link.
     /// (A count of links is no test: on fashion-mnist the heuristic keeps
     /// fewer than m/2 for half the nodes.)
     private func reinsertStarved(_ nodes: [UInt32], first: UInt32, bulk: Bool) {
