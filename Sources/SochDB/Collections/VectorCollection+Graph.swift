@@ -86,10 +86,9 @@ extension VectorCollection {
         if !missing.isEmpty { state.withLock { s in s.pendingTombstones.formUnion(missing) } }
     }
 
-    /// Adds in chunks of ``applyChunk`` (one write-lock hold each, inserted
-    /// in parallel) so searches interleave; into an empty graph, or a batch
-    /// at least as large as the graph, in one call (the batched build, far
-    /// faster).
+    /// Adds in chunks of ``applyChunk`` (one write-lock hold each) so
+    /// searches interleave; into an empty graph, or a batch at least as large
+    /// as the graph, in one call (the batched build, far faster).
     func add(_ vectors: VectorMatrix, ids: [Int64], to index: HNSWIndex) throws {
         if index.count == 0 || vectors.count >= index.count {
             try index.add(vectors, ids: ids)
@@ -98,7 +97,11 @@ extension VectorCollection {
         var start = 0
         while start < vectors.count {
             let end = min(start + Self.applyChunk, vectors.count)
-            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]))
+            // One thread: a parallel chunk measured no faster on 2 cores (the
+            // store's flushes and compactions take the other; the A/B is in
+            // Benchmarks/collections-results-2026-12-01.md), and one thread
+            // is deterministic and needs no re-insert pass.
+            try index.add(vectors.rows(start..<end), ids: Array(ids[start..<end]), threads: 1)
             start = end
         }
         // Small adds skip the reachability repair a bulk add runs; run it

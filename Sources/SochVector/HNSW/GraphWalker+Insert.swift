@@ -1,9 +1,11 @@
 import CSochSupport
 
-// Insertion of one node (Malkov & Yashunin, algorithm 1, as hnswlib does it):
-// descend greedily to the node's level, then on each level from there to 0
-// search with efConstruction, keep M neighbours chosen by the heuristic,
-// link both ways, and re-prune a neighbour whose list overflows.
+// Insertion of one node (Malkov & Yashunin, algorithm 1, as hnswlib does it,
+// with three changes): descend to the node's level (with the level-1 beam of
+// `descend`), then on each level from there to 0 search with efConstruction
+// and keep M neighbours chosen by the heuristic (on level 0 with an α fill);
+// then, level 0 first, link both ways and re-prune a neighbour whose list
+// overflows.
 extension GraphWalker {
     /// The neighbour-selection heuristic (algorithm 4 without extension or
     /// kept pruned links): scanning `candidates` nearest first, keep one only
@@ -19,10 +21,30 @@ extension GraphWalker {
             out.update(from: candidates, count: n)
             return n
         }
+        if alpha <= 1 {
+            // One pass (every re-prune of a full list): nothing to mark.
+            var kept = 0
+            for i in 0..<n {
+                let c = candidates[i]
+                let vc = g.vector(c.id, dimension)
+                var good = true
+                for j in 0..<kept where K.distance(vc, g.vector(out[j].id, dimension), dimension) < c.distance {
+                    good = false
+                    break
+                }
+                if good {
+                    out[kept] = c
+                    kept &+= 1
+                    if kept == m { break }
+                }
+            }
+            return kept
+        }
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: n) { taken in
             taken.initialize(repeating: false)
             var kept = 0
-            for factor in alpha > 1 ? [Float(1), alpha] : [Float(1)] {
+            for pass in 0..<2 {
+                let factor: Float = pass == 0 ? 1 : alpha
                 for i in 0..<n where !taken[i] {
                     let c = candidates[i]
                     let vc = g.vector(c.id, dimension)

@@ -14,8 +14,8 @@ struct AllowAll: NodeFilter {
     @inline(__always) func allows(_ node: UInt32) -> Bool { true }
 }
 
-// The graph walk: greedy descent on the upper levels and the ef-bounded
-// best-first search of one level. Long functions on purpose: this is the hot
+// The graph walk: descent through the upper levels (greedy, with a small beam
+// on level 1) and the ef-bounded best-first search of one level. Long functions on purpose: this is the hot
 // loop of both search and construction, kept in one place with the kernel
 // and the filter inlined (generic parameters), the layout in a local, and
 // prefetch of the next neighbour's vector while the current one is scored.
@@ -75,12 +75,13 @@ struct GraphWalker<K: DistanceKernel> {
     /// Greedy descent (ef = 1 on every upper level, as in the paper and
     /// hnswlib) can stop at a local minimum in a neighbouring cluster, and a
     /// level-0 search that starts there may never cross over. Measured on a
-    /// 20,000 × 128 set of 64 clusters, over 32 level seeds: with greedy
-    /// descent 3–49 stored vectors per graph missed themselves, with a beam
-    /// of 2 at most 8, of 4 at most 1; it costs 1–3% of q/s on fashion-mnist
-    /// at ef ≤ 32 (beam 2) and ~2–5% at ef = 64 (beam 4). Only level 1 gets
-    /// a beam: it holds 1/M of the nodes, the levels above far fewer.
-    static func upperBeam(ef: Int) -> Int { min(max(ef / 16, 2), SearchContext.maxEntries) }
+    /// set of 64 clusters (128-d; 12,000 vectors built, 8,000 inserted),
+    /// over 32 level seeds at ef = 64: with greedy descent up to 49 stored
+    /// vectors per graph missed themselves, with a beam of 2 at most 8, of
+    /// 4 at most 1; it costs 1–3% of q/s on fashion-mnist at ef ≤ 32 (beam
+    /// 2) and ~2–5% at ef = 64 (beam 4). Only level 1 gets a beam: it holds
+    /// 1/M of the nodes, the levels above far fewer. Never wider than ef.
+    static func upperBeam(ef: Int) -> Int { min(max(ef / 16, 2), SearchContext.maxEntries, ef) }
 
     /// Descends from `entry` on levels `top` down to `level + 1`: greedily,
     /// except that level 1 (when `level` is 0) is searched with a beam of
@@ -131,14 +132,6 @@ struct GraphWalker<K: DistanceKernel> {
                 }
             }
         }
-    }
-
-    /// Best-first search of `level` from `entry`. See the other overload.
-    func searchLayer<F: NodeFilter>(_ q: UnsafePointer<Float>, entry: UInt32, entryDistance: Float,
-                                    ef: Int, level: Int, ctx: SearchContext,
-                                    filter: F, skipDeleted: Bool) {
-        ctx.setEntry(entry, entryDistance)
-        searchLayer(q, ef: ef, level: level, ctx: ctx, filter: filter, skipDeleted: skipDeleted)
     }
 
     /// Best-first search of `level` from the entry points in `ctx.entries`

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The scratch space of one search or one insert: visited tags, the two
-/// heaps, a sorted-candidate buffer, a copy of a neighbour list and a
-/// normalised query. Reused across searches, so a search allocates nothing
+/// heaps, a sorted-candidate buffer, a copy of a neighbour list, a
+/// normalised query and the entry points of the next level search. Reused across searches, so a search allocates nothing
 /// beyond its result. One thread at a time; contexts come from a
 /// ``SearchContextPool``.
 

@@ -2,7 +2,8 @@
 ///
 /// Each node has a 16-bit tag; a node is visited when its tag equals the
 /// current epoch. Starting a search bumps the epoch, and only when the epoch
-/// wraps are the tags cleared (once every 65,535 searches). Owned by one
+/// wraps are the tags cleared (once every 65,535 level searches: a graph
+/// search with a level-1 beam makes two). Owned by one
 /// search context; not thread-safe.
 
 struct VisitedSet {
