@@ -62,6 +62,26 @@ final class CollectionTests {
         #expect(half.count == 10 && half.allSatisfy { Int($0.id)! % 2 == 0 })
         #expect(["500", "502"].contains(half.first?.id ?? ""))
         #expect(try c.search([0, 0], k: 5, filter: MetadataFilter.field("missing") == 1).isEmpty)
+
+        // Repeated with no write between, an unselective filter is listed
+        // once and then served from the cached list; a write starts over.
+        let odd = MetadataFilter.field("half") == false
+        func plans(_ n: Int) -> [String] {
+            (0..<n).map { _ in
+                c.state.withLock { s in
+                    if case .allowList = s.plan(odd, exactBelow: 16) { return "list" }
+                    return "walk"
+                }
+            }
+        }
+        #expect(plans(5) == ["walk", "walk", "walk", "list", "list"])
+        let walked = try c.search([777, 0], k: 3, filter: odd).map(\.id)
+        #expect(walked == ["777", "775", "779"] || walked == ["777", "779", "775"])
+        try c.upsert(id: "odd-new", vector: [777.5, 0], metadata: ["half": false])
+        #expect(plans(1) == ["walk"])
+        for _ in 0..<4 { _ = try c.search([777, 0], k: 1, filter: odd) }
+        let listed = try c.search([777, 0], k: 2, filter: odd)
+        #expect(Set(listed.map(\.id)) == ["777", "odd-new"])
         try db.close()
     }
 

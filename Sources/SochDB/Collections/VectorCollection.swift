@@ -61,6 +61,8 @@ public final class VectorCollection: @unchecked Sendable {
         var version: UInt64 = 0
         /// The labels recent filters admitted, at `version`.
         var filterCache: [(filter: MetadataFilter, version: UInt64, labels: [Int64])] = []
+        /// Unselective filters searched since the last write, with how often.
+        var filterSightings: [(filter: MetadataFilter, version: UInt64, count: Int)] = []
         var rebuilds = 0
         var dropped = false
         /// An apply step failed (a bug): reload from the store before the next use.
