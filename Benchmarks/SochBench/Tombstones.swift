@@ -28,16 +28,21 @@ struct TombstoneBench: ParsableCommand {
     @Option(help: "Timed runs per row; the best counts.") var repeats = 3
     @Option(name: .customLong("markdown-out")) var markdownOut: String?
 
+    func validate() throws {
+        guard k >= 1, m >= 2, efConstruction >= 1 else { throw ValidationError("k must be ≥ 1, m ≥ 2, ef-construction ≥ 1") }
+        guard queries >= 1, repeats >= 1 else { throw ValidationError("queries and repeats must be ≥ 1") }
+    }
+
     func run() throws {
         let folder = try DatasetFolder(dataset)
         let base = folder.base, metric = folder.metric
         let q = folder.queries.rows(0..<min(queries, folder.queries.count))
         let fractionList = try fractions.split(separator: ",").map { s -> Double in
-            guard let f = Double(s), (0..<1).contains(f) else { throw ValidationError("fractions must be in [0, 1): \(s)") }
+            guard let f = Double(s.trimmingCharacters(in: .whitespaces)), (0..<1).contains(f) else { throw ValidationError("fractions must be in [0, 1): \(s)") }
             return f
         }
         let efList = try efs.split(separator: ",").map { s -> Int in
-            guard let e = Int(s), e >= k else { throw ValidationError("each ef must be an integer ≥ k: \(s)") }
+            guard let e = Int(s.trimmingCharacters(in: .whitespaces)), e >= k else { throw ValidationError("each ef must be an integer ≥ k: \(s)") }
             return e
         }
         let n = base.count

@@ -57,31 +57,34 @@ final class CollectionTests {
         #expect(try c.search([0, 0], k: 2, filter: rare).map(\.id) == ["0", "new"])
         try c.delete("0")
         #expect(try c.search([0, 0], k: 1, filter: rare).map(\.id) == ["new"])
-        // An unselective filter (tested during the walk) returns only passing ids.
-        let half = try c.search([501, 0], k: 10, filter: MetadataFilter.field("half") == true)
+        // An unselective filter, tested during the walk (a small ef keeps
+        // the exact path out: it applies below max(n/50, 16·ef) passing).
+        let half = try c.search([501, 0], k: 10, ef: 4, filter: MetadataFilter.field("half") == true)
         #expect(half.count == 10 && half.allSatisfy { Int($0.id)! % 2 == 0 })
         #expect(["500", "502"].contains(half.first?.id ?? ""))
         #expect(try c.search([0, 0], k: 5, filter: MetadataFilter.field("missing") == 1).isEmpty)
 
-        // Repeated with no write between, an unselective filter is listed
-        // once and then served from the cached list; a write starts over.
-        let odd = MetadataFilter.field("half") == false
-        func plans(_ n: Int) -> [String] {
-            (0..<n).map { _ in
-                c.state.withLock { s in
-                    if case .allowList = s.plan(odd, exactBelow: 16) { return "list" }
-                    return "walk"
-                }
-            }
+        // Repeated with no write between, a filter passing ≤ 25% (here 1 in
+        // 7; the planner's sample of 256 puts it far from both bounds) is
+        // walked 3 times, then listed and served from the cached list; a
+        // write starts over. One passing most vectors is never listed.
+        let quarter = MetadataFilter.field("q") == true
+        try c.upsert((0..<2_000).map { CollectionRecord(id: String($0), vector: [Float($0), 0], metadata: ["q": .bool($0 % 7 == 0)]) })
+        func cached(_ f: MetadataFilter) -> Bool { c.state.withLock { s in s.filterCache.contains { $0.filter == f && $0.version == s.version } } }
+        var states: [Bool] = []
+        for _ in 0..<5 {
+            let hits = try c.search([778, 0], k: 2, ef: 2, filter: quarter)
+            #expect(hits.map(\.id) == ["777", "784"])
+            states.append(cached(quarter))
         }
-        #expect(plans(5) == ["walk", "walk", "walk", "list", "list"])
-        let walked = try c.search([777, 0], k: 3, filter: odd).map(\.id)
-        #expect(walked == ["777", "775", "779"] || walked == ["777", "779", "775"])
-        try c.upsert(id: "odd-new", vector: [777.5, 0], metadata: ["half": false])
-        #expect(plans(1) == ["walk"])
-        for _ in 0..<4 { _ = try c.search([777, 0], k: 1, filter: odd) }
-        let listed = try c.search([777, 0], k: 2, filter: odd)
-        #expect(Set(listed.map(\.id)) == ["777", "odd-new"])
+        #expect(states == [false, false, false, true, true])
+        try c.upsert(id: "q-new", vector: [777.5, 0], metadata: ["q": true])
+        #expect(!cached(quarter))
+        for _ in 0..<5 { #expect(try c.search([778, 0], k: 2, ef: 2, filter: quarter).map(\.id) == ["q-new", "777"]) }
+        #expect(cached(quarter))
+        let most = MetadataFilter.field("q") == false
+        for _ in 0..<6 { _ = try c.search([778, 0], k: 2, ef: 2, filter: most) }
+        #expect(!cached(most))
         try db.close()
     }
 

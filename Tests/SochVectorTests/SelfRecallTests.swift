@@ -3,8 +3,10 @@ import Testing
 
 /// Every stored vector should find itself: on a 20,000 × 128 set of 64
 /// clusters (centres spread 2σ), a batched build of 12,000 and then 8,000
-/// inserts in chunks of 256 (how collections grow), all on one thread, so
-/// each graph is the same on every run. On the code before the level-1 beam
+/// inserts in chunks of 256 (as collections add; they also repair
+/// reachability every 10% of growth, this test once at the end), all on one
+/// thread, so each graph is the same on every run on one machine (the
+/// batched build's sgemm results depend on the BLAS kernel). On the code before the level-1 beam
 /// and the α fill of inserts these seeds gave: seed 1, a typical one, 0 and
 /// 5 misses (outliers the plain heuristic left 1–3 links); seed 6, 4 and 25
 /// (inserts built an island of new nodes in a neighbouring cluster); seed
@@ -39,7 +41,10 @@ import Testing
     /// linked on level 0 linked only to it: under CPU load up to 17 of 3,000
     /// then missed themselves (0 in 240 graphs since, loaded or not). A smoke
     /// test: the race needs threads to interleave, so on a quiet machine it
-    /// would mostly pass on the old code too (its worst graph there: 4).
+    /// would mostly pass on the old code too (its worst graph there: 4). The
+    /// first two adds of 256 count as bulk (≥ 10% of the index) and get the
+    /// reachability repair instead of the in-link checks; collections add on
+    /// one thread, so this covers bulk builds and direct `HNSWIndex.add` use.
     @Test func parallelInsertsFindThemselves() throws {
         let data = SyntheticData.clustered(count: 3_000, dimension: 16, clusters: 12, spread: 2, seed: 21)
         for seed in 1...24 as ClosedRange<UInt64> {

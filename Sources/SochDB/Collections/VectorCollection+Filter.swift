@@ -18,8 +18,12 @@ extension VectorCollection.State {
     /// which its allow-list is built and cached: listing tests every entry,
     /// more than a few walks test, but then each search tests none. On
     /// fashion-mnist a 10% filter ran at 1.0k q/s testing nodes in the walk
-    /// and at 1.85k q/s from the cached list.
+    /// and at 1.85k q/s from the cached list. Only filters passing at most
+    /// ``listedFraction`` of the sample: each search turns the list into a
+    /// bitset (one id lookup per label), which for a filter most vectors
+    /// pass costs more than the walk's tests save.
     static let listAfterSightings = 4
+    static let listedFraction = 0.25
 
     /// Chooses the plan for `filter`. A filter seen since the last write
     /// reuses its allow-list. Otherwise a sample of entries estimates how
@@ -38,7 +42,10 @@ extension VectorCollection.State {
             for e in entries.values.prefix(Self.sampleSize) where filter.matches(e.metadata) { passed += 1 }
             // Twice the threshold: a sampling error only costs speed, but
             // keep the exact path for filters near it.
-            if passed * n > 2 * exactBelow * Self.sampleSize && !repeated(filter) { return .predicate(filter) }
+            if passed * n > 2 * exactBelow * Self.sampleSize {
+                let listable = Double(passed) <= Self.listedFraction * Double(Self.sampleSize)
+                if !listable || !repeated(filter) { return .predicate(filter) }
+            }
         }
         let labels = allowList(filter)
         filterCache.removeAll { $0.version != version }

@@ -81,6 +81,9 @@ extension VectorCollection {
         state.withLock { s in
             s.index = fresh.index; s.slots = fresh.slots; s.entries = fresh.entries
             s.pendingTombstones = []; s.stale = false
+            // New entries: no cached allow-list or sighting may outlive them.
+            s.version &+= 1
+            s.filterCache = []; s.filterSightings = []
         }
         let next = reloaded.nextLabel.load(ordering: .relaxed)
         while true {
