@@ -21,31 +21,15 @@ extension GraphWalker {
             out.update(from: candidates, count: n)
             return n
         }
-        if alpha <= 1 {
-            // One pass (every re-prune of a full list): nothing to mark.
-            var kept = 0
-            for i in 0..<n {
-                let c = candidates[i]
-                let vc = g.vector(c.id, dimension)
-                var good = true
-                for j in 0..<kept where K.distance(vc, g.vector(out[j].id, dimension), dimension) < c.distance {
-                    good = false
-                    break
-                }
-                if good {
-                    out[kept] = c
-                    kept &+= 1
-                    if kept == m { break }
-                }
-            }
-            return kept
-        }
-        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: n) { taken in
+        // The second pass skips what the first kept; with one pass (every
+        // re-prune of a full list) there is nothing to mark.
+        let passes = alpha > 1 ? 2 : 1
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: passes > 1 ? n : 0) { taken in
             taken.initialize(repeating: false)
             var kept = 0
-            for pass in 0..<2 {
+            for pass in 0..<passes {
                 let factor: Float = pass == 0 ? 1 : alpha
-                for i in 0..<n where !taken[i] {
+                for i in 0..<n where pass == 0 || !taken[i] {
                     let c = candidates[i]
                     let vc = g.vector(c.id, dimension)
                     var good = true
@@ -55,7 +39,7 @@ extension GraphWalker {
                     }
                     if good {
                         out[kept] = c
-                        taken[i] = true
+                        if passes > 1 { taken[i] = true }
                         kept &+= 1
                         if kept == m { return kept }
                     }
@@ -120,16 +104,13 @@ extension GraphWalker {
             if guaranteeInLink && kept0 > 0 { ensureInLink(node, from: ctx.selected, kept0) }
         }
         for (l, neighbours) in upper.reversed() {
-            neighbours.withUnsafeBufferPointer { p in
-                ctx.selected.update(from: p.baseAddress!, count: p.count)
-            }
-            publish(node, level: l, ctx.selected, neighbours.count, ctx: ctx)
+            neighbours.withUnsafeBufferPointer { publish(node, level: l, $0.baseAddress!, $0.count, ctx: ctx) }
         }
     }
 
     /// Sets `node`'s links on `level` to `neighbours[0..<n]`, then offers
     /// each of them the link back.
-    private func publish(_ node: UInt32, level: Int, _ neighbours: UnsafeMutablePointer<Candidate>, _ n: Int,
+    private func publish(_ node: UInt32, level: Int, _ neighbours: UnsafePointer<Candidate>, _ n: Int,
                          ctx: SearchContext) {
         setLinks(node, level: level, neighbours, n)
         let capacity = level == 0 ? g.m0 : g.m
@@ -181,7 +162,7 @@ extension GraphWalker {
         return false
     }
 
-    func setLinks(_ node: UInt32, level: Int, _ items: UnsafeMutablePointer<Candidate>, _ n: Int) {
+    func setLinks(_ node: UInt32, level: Int, _ items: UnsafePointer<Candidate>, _ n: Int) {
         guard let (block, capacity) = g.linkBlock(node, level: level) else { return }
         soch_spin_lock(locks! + Int(node))
         let k = min(n, capacity)
