@@ -32,10 +32,14 @@ let package = Package(
         .executable(name: "sochdb", targets: ["sochdb"]),
         .executable(name: "sochdb-stress", targets: ["sochdb-stress"]),
         .executable(name: "sochdb-examples", targets: ["sochdb-examples"]),
+        .executable(name: "sochdb-server", targets: ["sochdb-server"]),
+        .library(name: "SochClient", targets: ["SochClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(
@@ -61,6 +65,29 @@ let package = Package(
             dependencies: ["SochVector", "SochStorage", "SochTOON", "SochSQL"],
             swiftSettings: nativeFlags
         ),
+        // The IPC layer: frames and payloads (no sockets, no engine), the
+        // SwiftNIO server over a Database, and the blocking Swift client.
+        .target(name: "SochWire"),
+        .target(
+            name: "SochServer",
+            dependencies: [
+                "SochDB", "SochWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        .target(name: "SochClient", dependencies: ["SochDB", "SochWire"], swiftSettings: nativeFlags),
+        .executableTarget(
+            name: "sochdb-server",
+            dependencies: [
+                "SochServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: nativeFlags
+        ),
         .executableTarget(
             name: "sochdb-bulk",
             dependencies: [
@@ -72,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sochdb",
             dependencies: [
-                "SochDB",
+                "SochDB", "SochClient", "SochWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeFlags
@@ -102,5 +129,7 @@ let package = Package(
         .testTarget(name: "SochSQLTests", dependencies: ["SochSQL", "SochStorage", "SochTOON"], exclude: ["Golden"],
                     swiftSettings: nativeFlags),
         .testTarget(name: "SochDBTests", dependencies: ["SochDB", "SochDBExamples"], swiftSettings: nativeFlags),
+        .testTarget(name: "SochWireTests", dependencies: ["SochWire"]),
+        .testTarget(name: "SochServerTests", dependencies: ["SochServer", "SochClient", "SochWire"], swiftSettings: nativeFlags),
     ]
 )

@@ -15,7 +15,7 @@ struct SochDBTool: ParsableCommand {
         commandName: "sochdb",
         abstract: "Read, write and inspect a SochDB database directory.",
         subcommands: [Put.self, Get.self, Delete.self, Scan.self, Load.self, Stats.self, Checkpoint.self, Verify.self, Compact.self,
-                      CollectionCommand.self, SQL.self])
+                      CollectionCommand.self, SQL.self, RemoteCommand.self])
 }
 
 /// Options every command takes.

@@ -32,6 +32,10 @@ public struct CollectionSearchResult: Sendable, Equatable {
     public var id: String
     public var distance: Float
     public var metadata: Metadata
+
+    public init(id: String, distance: Float, metadata: Metadata) {
+        self.id = id; self.distance = distance; self.metadata = metadata
+    }
 }
 
 /// Counts and settings of a collection (``VectorCollection/info()``).

@@ -5,7 +5,7 @@
 /// the wrapped error's own code (``StorageError``: 1xx–5xx, ``TransactionError``:
 /// 6xx, ``SochVectorError``: 1xx–4xx, ``SQLError``: 8xx), 120 for an invalid path or key, 121
 /// for a missing and 122 for an already existing collection, and 7xx
-/// for connection and protocol failures (used by the servers and clients).
+/// for connection (700), protocol (701) and server-limit (702) failures.
 public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The storage engine failed: I/O, corruption, a locked or closed database.
     case database(StorageError)
@@ -27,6 +27,12 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     case connection(String)
     /// A peer sent a frame that breaks the wire protocol.
     case `protocol`(String)
+    /// A server limit was reached: a frame over the size cap, too many
+    /// clients, a client that does not read its replies, an idle time-out.
+    case limitExceeded(String)
+    /// The server answered with an error this client has no case for; `code`
+    /// is the server's (the same table as every other `code`).
+    case remote(code: Int32, message: String)
 
     public var code: Int32 {
         switch self {
@@ -39,6 +45,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyExists: return 122
         case .connection: return 700
         case .protocol: return 701
+        case .limitExceeded: return 702
+        case .remote(let code, _): return code
         }
     }
 
@@ -53,6 +61,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyExists(let what): return "already exists: \(what)"
         case .connection(let why): return "connection error: \(why)"
         case .protocol(let why): return "protocol error: \(why)"
+        case .limitExceeded(let why): return "limit exceeded: \(why)"
+        case .remote(let code, let message): return "server error \(code): \(message)"
         }
     }
 

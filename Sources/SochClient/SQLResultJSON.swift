@@ -1,0 +1,46 @@
+import Foundation
+import SochDB
+
+/// EXECUTE_SQL's JSON form (`{"columns", "rows", "rows_affected"}`) to and
+/// from ``SQLResult``/``SQLValue``.
+enum SQLResultJSON {
+    private struct Wire: Decodable {
+        var columns: [String]
+        var rows: [[MetadataValue]]
+        var rows_affected: Int
+    }
+
+    static func decode(_ text: String) throws(SochDBError) -> SQLResult {
+        let w: Wire
+        do { w = try JSONDecoder().decode(Wire.self, from: Data(text.utf8)) } catch {
+            throw .protocol("EXECUTE_SQL reply is not the documented JSON: \(error)")
+        }
+        var rows: [[SQLValue]] = []
+        for row in w.rows {
+            var out: [SQLValue] = []
+            for v in row {
+                switch v {
+                case .null: out.append(.null)
+                case .bool(let b): out.append(.boolean(b))
+                case .int(let i): out.append(.integer(i))
+                case .double(let d): out.append(.real(d))
+                case .string(let s): out.append(.text(s))
+                case .list, .object: throw .protocol("EXECUTE_SQL reply holds a nested value")
+                }
+            }
+            rows.append(out)
+        }
+        return SQLResult(columns: w.columns, rows: rows, rowsAffected: w.rows_affected)
+    }
+
+    static func encode(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .integer(let i): return String(i)
+        case .real(let d): return d.isFinite ? MetadataValue.double(d).json : "null"
+        case .text(let s): return MetadataValue.string(s).json
+        case .boolean(let b): return b ? "true" : "false"
+        case .blob(let b): return "{\"$blob\":\"" + b.map { String(format: "%02x", $0) }.joined() + "\"}"
+        }
+    }
+}

@@ -1,0 +1,272 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SochDB
+import SochWire
+
+/// Sent down a connection's pipeline when the server shuts down: finish the
+/// requests already received, then close.
+struct DrainEvent: Sendable {}
+
+/// One client connection: runs its requests one at a time, in order, and
+/// enforces the per-connection limits.
+///
+/// - Order: replies leave in request order. Quick requests run on the event
+///   loop; the rest run on the blocking pool while later frames wait.
+/// - Back-pressure: the handler stops reading from the socket while
+///   `maxQueuedRequests` frames wait, so a pipelining client cannot make the
+///   server buffer requests without bound.
+/// - A SCAN streams: the next batch is read only when the socket has room.
+/// - Slow readers: when a reply is due and the unsent replies already pass
+///   `maxOutputBytes`, the connection is closed (the client is not reading).
+/// - Idle: no request received and no reply drained for the idle time-out
+///   closes the connection. Closing aborts the open transaction.
+///
+/// Event-loop bound: every member is touched on the channel's event loop only.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = RawFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let executor: RequestExecutor
+    private let pool: NIOThreadPool
+    private let configuration: ServerConfiguration
+    private let session: Session
+    private let statistics: ServerStatistics
+    private let logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var queue = CircularBuffer<RawFrame>()
+    /// A request (or a scan) is running on the pool.
+    private var busy = false
+    private var stream: ScanStream?
+    private var streamWaitsForRoom = false
+    private var readHeld = false
+    private var draining = false
+    private var closing = false
+    private var pendingOutput = 0
+    private var unflushed = false
+    private var lastActivity = NIODeadline.now()
+    private var idleTask: RepeatedTask?
+
+    init(executor: RequestExecutor, pool: NIOThreadPool, configuration: ServerConfiguration,
+         statistics: ServerStatistics, logger: Logger) {
+        self.executor = executor; self.pool = pool; self.configuration = configuration
+        self.statistics = statistics; self.logger = logger
+        session = Session(statistics: statistics)
+    }
+
+    // MARK: lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let timeout = TimeAmount.milliseconds(Int64(configuration.idleTimeoutMilliseconds))
+        let check = TimeAmount.milliseconds(Int64(max(10, configuration.idleTimeoutMilliseconds / 4)))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTask = context.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { _ in
+            bound.value.checkIdle(timeout: timeout)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTask?.cancel()
+        idleTask = nil
+        closing = true
+        session.abortOpenTransaction()
+        queue.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    private func close(_ reason: String) {
+        guard !closing, let context else { return }
+        closing = true
+        logger.debug("closing connection: \(reason)")
+        if unflushed { context.flush(); unflushed = false }
+        context.close(promise: nil)
+    }
+
+    private func checkIdle(timeout: TimeAmount) {
+        guard !closing else { return }
+        // A request on the pool is progress (a long SQL statement, a
+        // checkpoint); a scan waiting for the client to read is not.
+        if busy && !streamWaitsForRoom { return }
+        if NIODeadline.now() - lastActivity >= timeout {
+            logger.info("closing idle connection (no request or reply progress for \(configuration.idleTimeoutMilliseconds) ms)")
+            close("idle")
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            draining = true
+            closeIfDrained()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func closeIfDrained() {
+        if draining && !busy && queue.isEmpty { close("server shutting down") }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let e = error as? FrameTooLarge {
+            statistics.requestsError.add(1, ordering: .relaxed)
+            write(ErrorCodes.response(.limitExceeded("frame declares \(e.declared) payload bytes; the limit is \(e.limit)")))
+            close("oversized frame")
+        } else {
+            logger.debug("connection error: \(error)")
+            close("error: \(error)")
+        }
+    }
+
+    // MARK: requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        statistics.bytesReceived.add(FrameFormat.headerSize + frame.payload.count, ordering: .relaxed)
+        lastActivity = .now()
+        guard !closing else { return }
+        queue.append(frame)
+        pump()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+        context.fireChannelReadComplete()
+    }
+
+    /// Runs queued requests until one has to go to the pool.
+    private func pump() {
+        while !busy && !closing, let frame = queue.popFirst() {
+            statistics.requestsTotal.add(1, ordering: .relaxed)
+            let request: Request
+            do { request = try Request.decode(opcode: frame.opcode, payload: frame.payload) } catch {
+                handle(.reply(ErrorCodes.response(error)))
+                continue
+            }
+            if executor.runsInline(request) {
+                handle(executor.execute(request, in: session))
+            } else {
+                offload(request)
+            }
+        }
+        releaseReadIfRoom()
+        closeIfDrained()
+    }
+
+    private func offload(_ request: Request) {
+        guard let context else { return }
+        busy = true
+        let executor = self.executor, session = self.session
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pool.runIfActive(eventLoop: context.eventLoop) { executor.execute(request, in: session) }
+            .whenComplete { result in
+                let me = bound.value
+                me.busy = false
+                switch result {
+                case .success(let outcome): me.handle(outcome)
+                case .failure(let error): me.handle(.reply(ErrorCodes.response(.remote(code: 799, message: "\(error)"))))
+                }
+                me.pump()
+                // No channelReadComplete follows a completion: flush what
+                // this reply and the inline requests after it wrote.
+                me.flushIfNeeded()
+            }
+    }
+
+    private func handle(_ outcome: Outcome) {
+        switch outcome {
+        case .reply(let response):
+            count(response)
+            write(response)
+        case .stream(let s):
+            busy = true
+            stream = s
+            continueStream()
+        }
+    }
+
+    private func count(_ response: Response) {
+        if case .error = response { statistics.requestsError.add(1, ordering: .relaxed) }
+        else { statistics.requestsSuccess.add(1, ordering: .relaxed) }
+    }
+
+    /// Fetches and writes the stream's next batch once the socket has room.
+    private func continueStream() {
+        guard let context, let stream, !closing else { return }
+        guard context.channel.isWritable else { streamWaitsForRoom = true; return }
+        streamWaitsForRoom = false
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pool.runIfActive(eventLoop: context.eventLoop) { stream.next() }.whenComplete { result in
+            let me = bound.value
+            let reply: Response
+            switch result {
+            case .success(let r): reply = r
+            case .failure(let error): reply = ErrorCodes.response(.remote(code: 799, message: "\(error)")); stream.abandon()
+            }
+            if stream.finished { me.count(reply) }
+            me.write(reply)
+            if stream.finished {
+                me.stream = nil
+                me.busy = false
+                me.pump()
+                me.flushIfNeeded()
+            } else {
+                me.flushIfNeeded()
+                me.continueStream()
+            }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && streamWaitsForRoom { continueStream() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: reading and writing
+
+    func read(context: ChannelHandlerContext) {
+        if hasRoomToRead(context) { context.read() } else { readHeld = true }
+    }
+
+    private func hasRoomToRead(_ context: ChannelHandlerContext) -> Bool {
+        !draining && queue.count < configuration.maxQueuedRequests
+    }
+
+    private func releaseReadIfRoom() {
+        guard readHeld, let context, hasRoomToRead(context) else { return }
+        readHeld = false
+        context.read()
+    }
+
+    private func write(_ response: Response) {
+        guard let context, !closing else { return }
+        if pendingOutput > configuration.maxOutputBytes {
+            logger.warning("closing a connection that does not read its replies (\(pendingOutput) bytes unsent)")
+            close("output buffer over \(configuration.maxOutputBytes) bytes")
+            return
+        }
+        let frame = response.encodeFrame()
+        let n = frame.count
+        pendingOutput += n
+        statistics.bytesSent.add(n, ordering: .relaxed)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { _ in
+            let me = bound.value
+            me.pendingOutput -= n
+            me.lastActivity = .now()
+        }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: promise)
+        unflushed = true
+    }
+
+    private func flushIfNeeded() {
+        guard unflushed, let context else { return }
+        unflushed = false
+        context.flush()
+    }
+}

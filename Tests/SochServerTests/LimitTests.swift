@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import SochClient
+import SochDB
+import SochWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every limit of docs/protocol/ipc.md: frame size, client count, idle
+/// time-out, clients that never read, and one slow client not delaying others.
+@Suite(.serialized) struct LimitTests {
+    @Test func oversizedFrameIsRefusedBeforeAllocation() throws {
+        let s = try TestServer { $0.maxFrameBytes = 1 << 20 }
+        defer { s.stop() }
+        let raw = try RawConnection(s.socketPath)
+        raw.send([0x01, 0xFF, 0xFF, 0xFF, 0xFF])               // declares 4 GiB, sends nothing more
+        guard case .error(let code, _)? = raw.readFrame() else { Issue.record("no ERROR frame"); return }
+        #expect(code == 702)
+        #expect(raw.isClosedByPeer())
+        #expect(try s.client().ping() >= 0)                   // the server is fine
+    }
+
+    @Test func clientsPastTheLimitGetOneErrorAndAreClosed() throws {
+        let limit = 5
+        let s = try TestServer { $0.maxClients = limit }
+        defer { s.stop() }
+        let admitted = try (0..<limit).map { _ in try s.client() }
+        for c in admitted { #expect(try c.ping() >= 0) }
+        for _ in 0..<(limit + 10) {
+            let raw = try RawConnection(s.socketPath)
+            guard case .error(let code, let message)? = raw.readFrame() else { Issue.record("no ERROR frame"); continue }
+            #expect(code == 702 && message.contains("too many clients"))
+            #expect(raw.isClosedByPeer())
+        }
+        for c in admitted { #expect(try c.ping() >= 0) }     // the admitted ones are untouched
+        admitted[0].close()
+        var ok = false
+        for _ in 0..<100 where !ok {                           // a freed slot is reused
+            usleep(10_000)
+            ok = (try? s.client().ping()) != nil
+        }
+        #expect(ok)
+    }
+
+    @Test func idleConnectionIsClosedAndItsTransactionAborted() throws {
+        let s = try TestServer { $0.idleTimeoutMilliseconds = 300 }
+        defer { s.stop() }
+        let idle = try s.client()
+        _ = try idle.beginTransaction()
+        try idle.put(bytes("k"), bytes("never committed"))
+        let busy = try s.client()
+        for _ in 0..<12 { usleep(50_000); _ = try busy.ping() } // 600 ms of activity on another connection
+        #expect(throws: SochDBError.self) { _ = try idle.ping() }
+        #expect(try busy.get(bytes("k")) == nil)
+        #expect(try busy.stats()["active_transactions"] == .int(0))
+    }
+
+    @Test func aClientThatNeverReadsIsCutOffAndOthersAreServed() throws {
+        let s = try TestServer { $0.maxOutputBytes = 1 << 20; $0.idleTimeoutMilliseconds = 120_000 }
+        defer { s.stop() }
+        let c = try s.client()
+        try c.put(bytes("big"), [UInt8](repeating: 7, count: 256 << 10))
+        let hog = try RawConnection(s.socketPath, timeout: 10)
+        let get = Request.get(key: bytes("big")).encodeFrame()
+        // Pipeline GETs of 256 KiB each and never read a reply.
+        var sent = 0
+        var cutOff = false
+        let start = ContinuousClock.now
+        let other = try s.client(timeout: 5)
+        while sent < 2_000 {
+            if !hog.send(get) { cutOff = true; break }
+            sent += 1
+            if sent % 50 == 0 { #expect(try other.get(bytes("big"))?.count == 256 << 10) }   // others keep being served
+        }
+        if !cutOff { cutOff = hog.isClosedByPeer() }
+        #expect(cutOff)
+        #expect(ContinuousClock.now - start < .seconds(60), "cut off by the output cap, not the idle time-out")
+        #expect(try other.ping() < 5)
+    }
+
+    @Test func aLongScanDoesNotStallAnotherConnectionsGet() throws {
+        let s = try TestServer { $0.scanBatchPairs = 16 }
+        defer { s.stop() }
+        let c = try s.client()
+        _ = try c.pipeline((0..<20_000).map { .put(key: bytes(String(format: "s%06d", $0)), value: [UInt8](repeating: 1, count: 100)) })
+        // A scanner that reads its stream slowly, on its own thread.
+        let scanner = try s.client()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? scanner.scan(prefix: bytes("s"), batchSize: 16) { (_: [KeyValue]) throws(SochDBError) in usleep(200) }
+            done.signal()
+        }
+        usleep(50_000)
+        let other = try s.client()
+        for _ in 0..<50 { #expect(try other.get(bytes("s000001"))?.count == 100) }
+        #expect(done.wait(timeout: .now()) == .timedOut, "the GETs finished while the scan was still streaming")
+        #expect(done.wait(timeout: .now() + 60) == .success)
+    }
+}
