@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "sochdb-bench",
             dependencies: [
-                "SochDB",
+                "SochDB", "SochWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/SochBench",

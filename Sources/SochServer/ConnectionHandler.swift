@@ -44,7 +44,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var draining = false
     private var closing = false
-    private var pendingOutput = 0
+    /// Unsent reply bytes after the last write (to see the client drain them).
+    private var lastUnsent = 0
     private var unflushed = false
     private var lastActivity = NIODeadline.now()
     private var idleTask: RepeatedTask?
@@ -92,6 +93,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // A request on the pool is progress (a long SQL statement, a
         // checkpoint); a scan waiting for the client to read is not.
         if busy && !streamWaitsForRoom { return }
+        let unsent = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        if unsent < lastUnsent { lastActivity = .now() }   // replies are draining
+        lastUnsent = unsent ?? 0
         if NIODeadline.now() - lastActivity >= timeout {
             logger.info("closing idle connection (no request or reply progress for \(configuration.idleTimeoutMilliseconds) ms)")
             close("idle")
@@ -244,23 +248,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func write(_ response: Response) {
         guard let context, !closing else { return }
-        if pendingOutput > configuration.maxOutputBytes {
-            logger.warning("closing a connection that does not read its replies (\(pendingOutput) bytes unsent)")
+        // Unsent bytes as the channel counts them (no promise per write).
+        let unsent = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        if unsent > configuration.maxOutputBytes {
+            logger.warning("closing a connection that does not read its replies (\(unsent) bytes unsent)")
             close("output buffer over \(configuration.maxOutputBytes) bytes")
             return
         }
+        if unsent < lastUnsent { lastActivity = .now() }   // the client drained some
         let frame = response.encodeFrame()
-        let n = frame.count
-        pendingOutput += n
-        statistics.bytesSent.add(n, ordering: .relaxed)
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        promise.futureResult.whenComplete { _ in
-            let me = bound.value
-            me.pendingOutput -= n
-            me.lastActivity = .now()
-        }
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: promise)
+        statistics.bytesSent.add(frame.count, ordering: .relaxed)
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: nil)
+        lastUnsent = unsent + frame.count
         unflushed = true
     }
 

@@ -293,10 +293,20 @@ extension EngineCore {
     }
 
     /// Sync mode `normal`: every 100 ms, sync the WAL if a commit left it dirty.
+    ///
+    /// It waits on the timer condition, to its deadline: `mutex`'s own
+    /// condition is broadcast by every commit, and a loop woken by it synced
+    /// after every commit (one `fdatasync` per put: 4.5× slower single puts
+    /// through sochdb-server, 2.9k against 13k/s).
     func syncLoop() {
         while true {
             let stop: Bool = mutex.withLock {
-                if !stopping { mutex.wait(seconds: Self.normalSyncInterval) }
+                let deadline = monotonicSeconds() + Self.normalSyncInterval
+                while !stopping {
+                    let left = deadline - monotonicSeconds()
+                    if left <= 0 { break }
+                    mutex.waitTimer(seconds: left)
+                }
                 return stopping
             }
             if stop { return }

@@ -6,19 +6,23 @@ import Darwin
 import Synchronization
 
 /// A pthread mutex with a condition variable, for the places that wait
-/// (group commit, write stalls, background work). Owns its pthread objects.
+/// (group commit, write stalls, background work), and a second condition for
+/// timers (``waitTimer(seconds:)``), which ``broadcast()`` does not wake: a
+/// periodic task woken by every commit would cost a context switch per
+/// commit. Owns its pthread objects.
 final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let timerCondition: UnsafeMutablePointer<pthread_cond_t>
 
     init() {
-        mutex = .allocate(capacity: 1); condition = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil); pthread_cond_init(condition, nil)
+        mutex = .allocate(capacity: 1); condition = .allocate(capacity: 1); timerCondition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil); pthread_cond_init(condition, nil); pthread_cond_init(timerCondition, nil)
     }
 
     deinit {
-        pthread_cond_destroy(condition); pthread_mutex_destroy(mutex)
-        condition.deallocate(); mutex.deallocate()
+        pthread_cond_destroy(condition); pthread_cond_destroy(timerCondition); pthread_mutex_destroy(mutex)
+        condition.deallocate(); timerCondition.deallocate(); mutex.deallocate()
     }
 
     func lock() { pthread_mutex_lock(mutex) }
@@ -28,15 +32,23 @@ final class ConditionLock: @unchecked Sendable {
     func wait() { pthread_cond_wait(condition, mutex) }
 
     /// Waits at most `seconds`; returns early on a broadcast.
-    func wait(seconds: Double) {
+    func wait(seconds: Double) { timedWait(condition, seconds) }
+
+    /// Waits at most `seconds` on the timer condition; returns early only on
+    /// ``broadcastTimer()``.
+    func waitTimer(seconds: Double) { timedWait(timerCondition, seconds) }
+
+    private func timedWait(_ cond: UnsafeMutablePointer<pthread_cond_t>, _ seconds: Double) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let ns = Int(now.tv_nsec) + Int(seconds * 1e9)
         var deadline = timespec(tv_sec: now.tv_sec + ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000)
-        pthread_cond_timedwait(condition, mutex, &deadline)
+        pthread_cond_timedwait(cond, mutex, &deadline)
     }
 
     func broadcast() { pthread_cond_broadcast(condition) }
+
+    func broadcastTimer() { pthread_cond_broadcast(timerCondition) }
 
     @inline(__always)
     func withLock<R>(_ body: () throws -> R) rethrows -> R {
