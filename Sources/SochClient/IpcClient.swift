@@ -43,7 +43,8 @@ public final class IpcClient: @unchecked Sendable {
     /// the stream; use ``scan(prefix:batchSize:_:)``). ERROR replies are
     /// returned, not thrown.
     public func send(_ request: Request) throws(SochDBError) -> Response {
-        try lock.withLock { _ throws(SochDBError) in
+        try Self.check(request)
+        return try lock.withLock { _ throws(SochDBError) in
             try socket.write(request.encodeFrame())
             return try readResponse()
         }
@@ -56,6 +57,7 @@ public final class IpcClient: @unchecked Sendable {
             var bytes: [UInt8] = []
             for r in requests {
                 guard r.opcode != .scan else { throw .invalidArgument("SCAN cannot be pipelined") }
+                try Self.check(r)
                 bytes.append(contentsOf: r.encodeFrame())
             }
             try socket.write(bytes)
@@ -64,6 +66,10 @@ public final class IpcClient: @unchecked Sendable {
             for _ in requests { out.append(try readResponse()) }
             return out
         }
+    }
+
+    private static func check(_ request: Request) throws(SochDBError) {
+        do { try request.checkEncodable() } catch { throw .invalidArgument(error.description) }
     }
 
     private func readResponse() throws(SochDBError) -> Response {

@@ -56,7 +56,7 @@ struct CollectionRunner {
             try database.dropCollection(name)
             return .ok
         default:
-            throw .protocol("opcode 0x\(String(request.opcode.rawValue, radix: 16)) is not a request this server runs")
+            throw .protocol("opcode 0x\(String(request.opcode.rawValue, radix: 16, uppercase: true)) is not a request this server runs")
         }
     }
 

@@ -39,6 +39,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var queue = CircularBuffer<RawFrame>()
     /// A request (or a scan) is running on the pool.
     private var busy = false
+    /// A task of this connection is running on the pool (it may use the session).
+    private var poolTaskInFlight = false
+    /// The reply that ends the connection once the queued requests are done
+    /// (an oversized frame was announced).
+    private var fatal: Response?
     private var stream: ScanStream?
     private var streamWaitsForRoom = false
     private var readHeld = false
@@ -47,6 +52,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Unsent reply bytes after the last write (to see the client drain them).
     private var lastUnsent = 0
     private var unflushed = false
+    /// Replies not yet handed to the channel.
+    private var out = ByteBufferAllocator().buffer(capacity: 256)
     private var lastActivity = NIODeadline.now()
     private var idleTask: RepeatedTask?
 
@@ -73,7 +80,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         idleTask?.cancel()
         idleTask = nil
         closing = true
-        session.abortOpenTransaction()
+        // A request on the pool may be using the transaction: its
+        // completion aborts it instead (one thread at a time).
+        if !poolTaskInFlight { session.abortOpenTransaction() }
         queue.removeAll()
         context.fireChannelInactive()
     }
@@ -84,7 +93,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !closing, let context else { return }
         closing = true
         logger.debug("closing connection: \(reason)")
-        if unflushed { context.flush(); unflushed = false }
+        flushIfNeeded()
         context.close(promise: nil)
     }
 
@@ -112,14 +121,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func closeIfDrained() {
-        if draining && !busy && queue.isEmpty { close("server shutting down") }
+        guard !busy && queue.isEmpty else { return }
+        if let fatal {
+            write(fatal)
+            close("oversized frame")
+        } else if draining {
+            close("server shutting down")
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let e = error as? FrameTooLarge {
+            // The stream cannot be framed past this header. The requests
+            // before it still run and get their replies; then ERROR, close.
+            statistics.requestsTotal.add(1, ordering: .relaxed)
             statistics.requestsError.add(1, ordering: .relaxed)
-            write(ErrorCodes.response(.limitExceeded("frame declares \(e.declared) payload bytes; the limit is \(e.limit)")))
-            close("oversized frame")
+            fatal = ErrorCodes.response(.limitExceeded("frame declares \(e.declared) payload bytes; the limit is \(e.limit)"))
+            pump()
+            flushIfNeeded()
         } else {
             logger.debug("connection error: \(error)")
             close("error: \(error)")
@@ -134,10 +153,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
         lastActivity = .now()
         guard !closing else { return }
         queue.append(frame)
-        pump()
+        // Requests run when the read ends, so that a pipelined run of writes
+        // arrives whole and commits as one batch (``coalesceWrites``).
+        if queue.count >= configuration.maxQueuedRequests { pump() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        pump()
         flushIfNeeded()
         context.fireChannelReadComplete()
     }
@@ -152,7 +174,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 continue
             }
             if executor.runsInline(request) {
-                handle(executor.execute(request, in: session))
+                if let write = Self.plainWrite(request), session.transaction == nil {
+                    coalesceWrites(first: write)
+                } else {
+                    handle(executor.execute(request, in: session))
+                }
             } else {
                 offload(request)
             }
@@ -161,15 +187,57 @@ final class ConnectionHandler: ChannelDuplexHandler {
         closeIfDrained()
     }
 
+    /// A PUT or DELETE as one write of a batch.
+    private static func plainWrite(_ r: Request) -> (key: [UInt8], value: [UInt8]?)? {
+        switch r {
+        case let .put(key, value): (key, value)
+        case .delete(let key): (key, nil)
+        default: nil
+        }
+    }
+
+    /// Commits `first` and the PUTs and DELETEs queued right behind it (a
+    /// pipelined run, up to `maxCoalescedWrites`) as one atomic batch, then
+    /// answers each in order. Each request's effect and reply are what they
+    /// would be alone; they only become visible together. If the batch fails
+    /// (a bad key among them), each runs alone, so only the bad one fails.
+    private func coalesceWrites(first: (key: [UInt8], value: [UInt8]?)) {
+        var writes = [first]
+        while writes.count < Self.maxCoalescedWrites, let next = queue.first,
+              next.opcode == Opcode.put.rawValue || next.opcode == Opcode.delete.rawValue,
+              let request = try? Request.decode(opcode: next.opcode, payload: next.payload),
+              let write = Self.plainWrite(request) {
+            _ = queue.popFirst()
+            statistics.requestsTotal.add(1, ordering: .relaxed)
+            writes.append(write)
+        }
+        if writes.count == 1 || (try? executor.database.write(writes)) == nil {
+            for w in writes {
+                let r: Request = w.value.map { .put(key: w.key, value: $0) } ?? .delete(key: w.key)
+                handle(executor.execute(r, in: session))
+            }
+        } else {
+            for _ in writes { handle(.reply(.ok)) }
+        }
+    }
+
+    static let maxCoalescedWrites = 256
+
     private func offload(_ request: Request) {
         guard let context else { return }
         busy = true
+        poolTaskInFlight = true
         let executor = self.executor, session = self.session
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         pool.runIfActive(eventLoop: context.eventLoop) { executor.execute(request, in: session) }
             .whenComplete { result in
                 let me = bound.value
                 me.busy = false
+                me.poolTaskInFlight = false
+                if me.closing {
+                    me.session.abortOpenTransaction()
+                    return
+                }
                 switch result {
                 case .success(let outcome): me.handle(outcome)
                 case .failure(let error): me.handle(.reply(ErrorCodes.response(.remote(code: 799, message: "\(error)"))))
@@ -237,7 +305,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func hasRoomToRead(_ context: ChannelHandlerContext) -> Bool {
-        !draining && queue.count < configuration.maxQueuedRequests
+        !draining && fatal == nil && queue.count < configuration.maxQueuedRequests
     }
 
     private func releaseReadIfRoom() {
@@ -246,26 +314,53 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.read()
     }
 
+    /// Appends the reply to the pending output buffer; replies of one read
+    /// leave in one socket write (``flushIfNeeded()``).
     private func write(_ response: Response) {
         guard let context, !closing else { return }
-        // Unsent bytes as the channel counts them (no promise per write).
-        let unsent = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        // Unsent bytes as the channel counts them, plus this batch's.
+        let unsent = ((try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0) + out.readableBytes
         if unsent > configuration.maxOutputBytes {
             logger.warning("closing a connection that does not read its replies (\(unsent) bytes unsent)")
             close("output buffer over \(configuration.maxOutputBytes) bytes")
             return
         }
         if unsent < lastUnsent { lastActivity = .now() }   // the client drained some
-        let frame = response.encodeFrame()
-        statistics.bytesSent.add(frame.count, ordering: .relaxed)
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: nil)
-        lastUnsent = unsent + frame.count
+        let before = out.readableBytes
+        Self.encode(response, into: &out)
+        let n = out.readableBytes - before
+        statistics.bytesSent.add(n, ordering: .relaxed)
+        lastUnsent = unsent + n
         unflushed = true
+    }
+
+    /// The frame of `response`, written straight into `buffer` (VALUE, the
+    /// common large reply, without an intermediate array).
+    static func encode(_ response: Response, into buffer: inout ByteBuffer) {
+        switch response {
+        case .value(let v):
+            buffer.writeInteger(Opcode.value.rawValue)
+            buffer.writeInteger(UInt32(v.count + 4), endianness: .little)
+            buffer.writeInteger(UInt32(v.count), endianness: .little)
+            buffer.writeBytes(v)
+        case .ok, .notFound:
+            buffer.writeInteger(response.opcode.rawValue)
+            buffer.writeInteger(UInt32(0), endianness: .little)
+        default:
+            let payload = response.encodePayload()
+            buffer.writeInteger(response.opcode.rawValue)
+            buffer.writeInteger(UInt32(payload.count), endianness: .little)
+            buffer.writeBytes(payload)
+        }
     }
 
     private func flushIfNeeded() {
         guard unflushed, let context else { return }
         unflushed = false
+        if out.readableBytes > 0 {
+            context.write(wrapOutboundOut(out), promise: nil)
+            out = context.channel.allocator.buffer(capacity: 256)
+        }
         context.flush()
     }
 }

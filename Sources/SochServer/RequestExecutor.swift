@@ -11,8 +11,9 @@ enum Outcome {
 /// Runs decoded requests against the database for one session. Blocking
 /// calls happen here; ``ConnectionHandler`` decides on which thread
 /// (``runsInline(_:)``). Every failure becomes an ERROR reply; nothing here
-/// throws, and a failed request leaves the store and the session's
-/// transaction as they were.
+/// throws. A failed request leaves the store and the session's transaction
+/// as they were, except COMMIT: a failed commit (a conflict) ends the
+/// transaction, as in the embedded API, and the client begins a new one.
 struct RequestExecutor: Sendable {
     let database: Database
     let statistics: ServerStatistics
@@ -22,13 +23,16 @@ struct RequestExecutor: Sendable {
     let durableCommits: Bool
 
     /// Requests quick enough to run on the event loop: point reads and
-    /// writes (a WAL append; no fsync unless sync mode is full), transaction
-    /// control, PING and STATS. Everything that may scan, sort, search or
-    /// sync runs on the blocking pool so it never stalls other connections.
+    /// writes outside sync mode full (a WAL append and a memtable insert;
+    /// they wait only in a write stall, when the memtables are full and a
+    /// flush is behind), BEGIN, ABORT, PING and STATS. Everything that may
+    /// scan, sort, search or sync runs on the blocking pool, COMMIT too (it
+    /// applies collection writes to the graph), so that none of it stalls
+    /// the other connections of the event loop.
     func runsInline(_ request: Request) -> Bool {
         switch request {
         case .ping, .stats, .get, .getPath, .beginTxn, .abortTxn, .createTable: return true
-        case .put, .delete, .putPath, .deletePath, .commitTxn: return !durableCommits
+        case .put, .delete, .putPath, .deletePath: return !durableCommits
         default: return false
         }
     }

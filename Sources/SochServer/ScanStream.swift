@@ -8,7 +8,7 @@ import SochWire
 ///
 /// Outside a transaction it reads the store's batched cursor; inside one it
 /// scans the transaction's view (snapshot plus own writes), which the
-/// transaction API returns whole.
+/// transaction API returns whole: such a scan holds its result in memory.
 final class ScanStream: @unchecked Sendable {
     private let cursor: DatabaseCursor?
     private var buffered: ArraySlice<(key: [UInt8], value: [UInt8])>
@@ -32,8 +32,9 @@ final class ScanStream: @unchecked Sendable {
         }
     }
 
-    /// The next reply: a batch, END_STREAM, or (on a read failure) ERROR;
-    /// nil once END_STREAM or ERROR was returned. Blocking.
+    /// The next reply: a batch, END_STREAM, or (on a read failure) ERROR,
+    /// after which ``finished`` is true and `next` may not be called again.
+    /// Blocking. A batch may pass `batchBytes` by its last pair.
     func next() -> Response {
         precondition(!finished)
         do {

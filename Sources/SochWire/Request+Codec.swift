@@ -121,3 +121,35 @@ extension Request {
     /// The whole frame (header and payload).
     public func encodeFrame() -> [UInt8] { FrameFormat.encode(opcode, encodePayload()) }
 }
+
+extension Request {
+    /// Refuses a request whose fields do not fit their wire widths (a name,
+    /// id, metric or path segment over 65,535 bytes, more than 65,535
+    /// segments, an upsert whose vectors differ in length, a payload over
+    /// 4 GiB), so that a client gets an error instead of a malformed frame.
+    public func checkEncodable() throws(WireError) {
+        func short(_ s: String, _ field: String) throws(WireError) {
+            let n = s.utf8.count
+            if n > Int(UInt16.max) { throw .lengthTooLarge(field: field, length: UInt64(n), limit: UInt64(UInt16.max)) }
+        }
+        switch self {
+        case .putPath(let segments, _), .getPath(let segments), .deletePath(let segments):
+            if segments.count > Int(UInt16.max) {
+                throw .lengthTooLarge(field: "segment count", length: UInt64(segments.count), limit: UInt64(UInt16.max))
+            }
+            for s in segments { try short(s, "path segment") }
+        case .collectionCreate(let spec): try short(spec.name, "collection"); try short(spec.metric, "metric")
+        case let .collectionUpsert(name, records):
+            try short(name, "collection")
+            let dim = records.first?.vector.count ?? 0
+            for r in records {
+                try short(r.id, "id")
+                if r.vector.count != dim { throw .invalidField("every vector of one upsert must have the same dimension") }
+            }
+        case let .collectionGet(name, id), let .collectionDelete(name, id): try short(name, "collection"); try short(id, "id")
+        case .collectionSearch(let s): try short(s.collection, "collection")
+        case .collectionInfo(let name), .collectionDrop(let name): try short(name, "collection")
+        default: break
+        }
+    }
+}

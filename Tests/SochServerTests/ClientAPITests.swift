@@ -26,6 +26,12 @@ import SochWire
         // Bad input is a typed error and the connection stays usable.
         #expect(throws: SochDBError.invalidArgument("path segment \"a/b\" contains '/'")) { try c.putPath(["a/b"], []) }
         #expect(throws: SochDBError.self) { try c.put([0xFF, 1], []) }
+        #expect(throws: SochDBError.self) { try c.putPath([String(repeating: "x", count: 70_000)], []) }   // refused before sending
+        // A pipelined run of writes commits as one batch; a bad key in it fails alone.
+        let replies = try c.pipeline([.put(key: bytes("p1"), value: bytes("1")), .put(key: [0xFF], value: []),
+                                      .put(key: bytes("p2"), value: bytes("2")), .delete(key: bytes("p1"))])
+        #expect(replies.map(\.opcode) == [.ok, .error, .ok, .ok])
+        #expect(try c.get(bytes("p1")) == nil && c.get(bytes("p2")) == bytes("2"))
         #expect(try c.ping() >= 0)
     }
 

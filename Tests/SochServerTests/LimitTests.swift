@@ -19,6 +19,15 @@ import Glibc
         #expect(code == 702)
         #expect(raw.isClosedByPeer())
         #expect(try s.client().ping() >= 0)                   // the server is fine
+
+        // Requests before the oversized header still get their replies, in order.
+        let raw2 = try RawConnection(s.socketPath)
+        raw2.send(Request.executeSQL(sql: "SELECT 1", format: .json, parametersJSON: "").encodeFrame()
+                  + Request.ping.encodeFrame() + [0x01, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect({ if case .value? = raw2.readFrame() { true } else { false } }())
+        #expect({ if case .pong? = raw2.readFrame() { true } else { false } }())
+        #expect({ if case .error(702, _)? = raw2.readFrame() { true } else { false } }())
+        #expect(raw2.isClosedByPeer())
     }
 
     @Test func clientsPastTheLimitGetOneErrorAndAreClosed() throws {

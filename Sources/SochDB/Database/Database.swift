@@ -88,6 +88,20 @@ public final class Database: @unchecked Sendable {
         return try SochDBError.wrap { try engine.delete(key) }
     }
 
+    /// Applies every put (`value` non-nil) and delete in order, atomically,
+    /// in one commit (one WAL record); returns its LSN. Validates every key
+    /// first: a bad one fails the whole batch and writes nothing. The server
+    /// uses it to commit a pipelined run of one connection's PUTs at once.
+    @discardableResult
+    public func write(_ operations: [(key: [UInt8], value: [UInt8]?)]) throws(SochDBError) -> UInt64 {
+        var batch = WriteBatch()
+        for op in operations {
+            try KeyEncoding.checkApplicationKey(op.key)
+            if let v = op.value { batch.put(op.key, v) } else { batch.delete(op.key) }
+        }
+        return try SochDBError.wrap { try engine.write(batch) }
+    }
+
     // MARK: paths
 
     /// Stores `value` at a `/`-separated path (`users/alice/email`); no

@@ -27,8 +27,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     case connection(String)
     /// A peer sent a frame that breaks the wire protocol.
     case `protocol`(String)
-    /// A server limit was reached: a frame over the size cap, too many
-    /// clients, a client that does not read its replies, an idle time-out.
+    /// A server limit was reached: a frame over the size cap or too many
+    /// clients (the server sends this, then closes the connection).
     case limitExceeded(String)
     /// The server answered with an error this client has no case for; `code`
     /// is the server's (the same table as every other `code`).
