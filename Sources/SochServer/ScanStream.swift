@@ -26,7 +26,7 @@ final class ScanStream: @unchecked Sendable {
             cursor = nil
             buffered = try transaction.scanPrefix(prefix)[...]
         } else {
-            let end = prefix.isEmpty ? nil : Self.prefixEnd(prefix)
+            let end = prefix.isEmpty ? nil : ScanCursor.prefixEnd(prefix)
             cursor = try database.scanBatched(start: prefix.isEmpty ? nil : prefix, end: end, batchSize: batchPairs)
             buffered = []
         }
@@ -67,14 +67,4 @@ final class ScanStream: @unchecked Sendable {
 
     /// Ends the stream early (its reader failed).
     func abandon() { finished = true }
-
-    /// The least key above every key starting with `prefix` (nil: none).
-    static func prefixEnd(_ prefix: [UInt8]) -> [UInt8]? {
-        var end = prefix
-        while let last = end.last {
-            if last < 0xFF { end[end.count - 1] = last + 1; return end }
-            end.removeLast()
-        }
-        return nil
-    }
 }

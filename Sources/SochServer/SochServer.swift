@@ -28,7 +28,6 @@ public final class SochServer: Sendable {
     private let statistics: ServerStatistics
     private let logger: Logger
     private let state = Mutex<State>(.running)
-    private let stoppedCondition = Condition()
 
     private enum State { case running, stopping, stopped }
 
@@ -158,12 +157,12 @@ public final class SochServer: Sendable {
         unlink(socketPath)
         logger.info("stopped")
         state.withLock { $0 = .stopped }
-        stoppedCondition.signalAll()
     }
 
-    /// Blocks until ``shutdown(grace:)`` has finished.
+    /// Blocks until ``shutdown(grace:)`` has finished (polls every 10 ms:
+    /// only the executable's main thread and tests wait here).
     public func waitUntilStopped() {
-        stoppedCondition.wait { state.withLock { $0 == .stopped } }
+        while !state.withLock({ $0 == .stopped }) { usleep(10_000) }
     }
 
     /// The server's counters and the engine's (as STATS reports them).
@@ -194,16 +193,4 @@ final class RejectHandler: ChannelInboundHandler {
 /// The open connections, so that shutdown can drain them.
 final class ConnectionRegistry: Sendable {
     let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-}
-
-/// A condition to wait on until a predicate holds (pthread-free, polling
-/// at 10 ms: only shutdown waits on it).
-final class Condition: Sendable {
-    private let generation = Atomic<Int>(0)
-
-    func signalAll() { generation.add(1, ordering: .releasing) }
-
-    func wait(until done: () -> Bool) {
-        while !done() { usleep(10_000) }
-    }
 }

@@ -77,7 +77,10 @@ public struct WireReader {
     }
 
     /// The rest of the payload.
-    public mutating func rest() -> [UInt8] { Array(bytes[offset...]).also { offset = bytes.count } }
+    public mutating func rest() -> [UInt8] {
+        defer { offset = bytes.count }
+        return Array(bytes[offset...])
+    }
 
     /// A count of items each at least `minItemBytes` long, refused if the
     /// bytes left cannot hold that many (so no caller reserves for a lie).
@@ -93,9 +96,4 @@ public struct WireReader {
     public func finish() throws(WireError) {
         if remaining != 0 { throw .trailingBytes(count: remaining) }
     }
-}
-
-extension Array {
-    @inline(__always)
-    fileprivate func also(_ body: () -> Void) -> Array { body(); return self }
 }
