@@ -15,6 +15,7 @@ import Synchronization
 public final class SQLEngine: @unchecked Sendable {
     let storage: StorageEngine
     let keys: SQLKeys
+    let rowids: RowidAllocator
     /// Parsed statements and loaded catalogues.
     private let state: Mutex<CacheState>
     private let executed = Atomic<Int>(0)
@@ -35,6 +36,7 @@ public final class SQLEngine: @unchecked Sendable {
     public init(storage: StorageEngine, keyPrefix: [UInt8]) throws(SQLError) {
         self.storage = storage
         self.keys = SQLKeys(prefix: keyPrefix)
+        self.rowids = RowidAllocator(storage: storage, keys: keys)
         self.state = Mutex(CacheState())
         let transaction = storage.beginTransaction()
         defer { transaction.abort() }
@@ -82,7 +84,7 @@ public final class SQLEngine: @unchecked Sendable {
         guard transaction.isActive else { throw SQLError.transaction(.finished(id: transaction.id)) }
         let overlay = WriteOverlay(transaction)
         let executor = StatementExecutor(keys: keys, catalog: try catalog(overlay),
-                                         evaluator: Evaluator(parameters: parameters.map(Self.withoutNaN)), overlay: overlay,
+                                         evaluator: Evaluator(parameters: parameters.map(Self.withoutNaN)), rowids: rowids, overlay: overlay,
                                          hasSubqueries: parsed.hasSubqueries)
         var running = executor
         let result = try running.dispatch(parsed.statement)
@@ -94,9 +96,14 @@ public final class SQLEngine: @unchecked Sendable {
         }
         if !running.overlay.writes.isEmpty, parsed.statement.isSchemaChange {
             // And the other way round: a schema change read rows at its
-            // snapshot (an index back-fill, a drop); any SQL row written
-            // since must make it conflict.
-            do { try transaction.requireNoWrites(prefix: keys.prefix) } catch { throw SQLError.wrap(error) }
+            // snapshot (an index back-fill, a drop); any SQL row or index
+            // entry written since must make it conflict. (Not the rowid
+            // counters: the allocator commits those on its own, also for a
+            // table this very transaction created.)
+            do {
+                try transaction.requireNoWrites(prefix: keys.allRowsPrefix)
+                try transaction.requireNoWrites(prefix: keys.allIndexesPrefix)
+            } catch { throw SQLError.wrap(error) }
         }
         try running.overlay.apply()
         return result

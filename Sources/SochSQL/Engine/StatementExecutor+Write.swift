@@ -74,10 +74,9 @@ extension StatementExecutor {
                 targets.append(p)
             }
         }
-        var nextRowid: Int64? = table.hasRowid ? try lastRowid(table) : nil
         let autoKey = table.primaryKey.count == 1 && table.columns[table.primaryKey[0]].type == .integer ? table.primaryKey[0] : nil
-        var lastAutoKey: Int64?
         let rows = try sourceRows(s.source)
+        var nextRowid: Int64? = table.hasRowid && !rows.isEmpty ? try rowids.allocate(table, count: Int64(rows.count)) : nil
         var inserted = 0
         for row in rows {
             guard row.count == targets.count else {
@@ -85,24 +84,13 @@ extension StatementExecutor {
             }
             var values = table.defaults
             for (value, p) in zip(row, targets) { values[p] = value }
-            if let autoKey, values[autoKey].isNull {
-                var last: Int64
-                if let known = lastAutoKey { last = known } else { last = try lastRowid(table) }
-                values[autoKey] = .integer(try nextFreeKey(table, after: &last))
-                lastAutoKey = last
-            }
+            if let autoKey, values[autoKey].isNull { values[autoKey] = .integer(try freeKey(table)) }
             values = try checked(table, values)
-            if let last = nextRowid {
-                guard last < .max else { throw SQLError.storage("rowids of table \(table.name) are exhausted") }
-                nextRowid = last + 1
-                values.append(.integer(last + 1))
+            if let rowid = nextRowid {
+                values.append(.integer(rowid))
+                nextRowid = rowid &+ 1   // past the last only after the last row
             }
             if try insertRow(table, values, policy: s.onConflict) { inserted += 1 }
-        }
-        if let last = nextRowid ?? lastAutoKey {
-            var bytes: [UInt8] = []
-            OrderedKeyEncoding.appendBigEndian(UInt64(bitPattern: last), to: &bytes)
-            try overlay.put(keys.rowidCounter(table.id), bytes)
         }
         return SQLResult(columns: [], rows: [], rowsAffected: inserted)
     }
@@ -128,24 +116,16 @@ extension StatementExecutor {
         }
     }
 
-    /// The smallest integer key above `last` that no row holds, for a NULL
-    /// inserted into an INTEGER PRIMARY KEY; `last` becomes it. Probing
-    /// moves the counter past explicitly inserted keys once and for all, so
-    /// the total probing over a table's life is bounded by its key count.
-    private func nextFreeKey(_ table: TableSchema, after last: inout Int64) throws(SQLError) -> Int64 {
+    /// A fresh key for a NULL inserted into an INTEGER PRIMARY KEY: the
+    /// next value of the table's allocator that no row holds. The allocator
+    /// only moves forward, so probing skips each explicitly inserted key
+    /// once and the total probing over a table's life is bounded by its
+    /// key count.
+    private func freeKey(_ table: TableSchema) throws(SQLError) -> Int64 {
         while true {
-            guard last < .max else { throw SQLError.storage("integer keys of table \(table.name) are exhausted") }
-            last += 1
-            if try overlay.get(keys.row(table.id, primaryKey: [.integer(last)])) == nil { return last }
+            let candidate = try rowids.allocate(table)
+            if try overlay.get(keys.row(table.id, primaryKey: [.integer(candidate)])) == nil { return candidate }
         }
-    }
-
-    /// The last rowid (or automatic INTEGER PRIMARY KEY) handed out in
-    /// `table` (0 before the first).
-    private func lastRowid(_ table: TableSchema) throws(SQLError) -> Int64 {
-        guard let bytes = try overlay.get(keys.rowidCounter(table.id)) else { return 0 }
-        var offset = 0
-        return Int64(bitPattern: try OrderedKeyEncoding.readBigEndian(bytes, at: &offset))
     }
 
     mutating func update(_ statement: UpdateStatement) throws(SQLError) -> SQLResult {

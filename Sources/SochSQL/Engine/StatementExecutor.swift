@@ -10,6 +10,8 @@ struct StatementExecutor {
     let keys: SQLKeys
     let catalog: SQLCatalog
     let evaluator: Evaluator
+    /// Hidden rowids and automatic INTEGER PRIMARY KEY values.
+    let rowids: RowidAllocator
     var overlay: WriteOverlay
     /// The statement holds subqueries, to be run and replaced by their
     /// results before its own expressions are bound.

@@ -31,6 +31,11 @@ struct SQLKeys: Sendable {
 
     func catalogEntry(_ table: String) -> [UInt8] { catalogPrefix + Array(table.utf8) }
 
+    /// The prefix of every row of every table.
+    var allRowsPrefix: [UInt8] { key(Self.kindRow) }
+    /// The prefix of every entry of every index.
+    var allIndexesPrefix: [UInt8] { key(Self.kindIndex) }
+
     /// The prefix of every row of table `id`.
     func rowPrefix(_ table: UInt32) -> [UInt8] { key(Self.kindRow, table) }
 
