@@ -179,6 +179,60 @@ struct EngineTests {
         #expect(try session.execute("SELECT 4999 IN (\(list))").rows == [[.boolean(true)]])
     }
 
+    /// The chains of issue 19 (SIGSEGV before: the parser built the whole
+    /// chain, then released it recursively) and trees at and one past the
+    /// limits. The refusals run on a 512 KiB thread: refusing must not
+    /// need a deep stack.
+    @Test func longFlatChainsAreRefusedAtTheLimitWithoutDeepRecursion() throws {
+        let db = try TestDatabase(); defer { db.close() }
+        let engine = db.engine
+        func onThread(stack: Int, _ body: @escaping @Sendable () -> Void) {
+            let done = DispatchSemaphore(value: 0)
+            let thread = Thread { body(); done.signal() }
+            thread.stackSize = stack
+            thread.start()
+            done.wait()
+        }
+        let results = Mutex<[String: Int32?]>([:])
+        func run(_ cases: [(String, String)], stack: Int) {
+            onThread(stack: stack) {
+                let session = engine.makeSession()
+                for (name, sql) in cases {
+                    let code = SQLErrorCapture.capture { try session.execute(sql) }?.code
+                    results.withLock { $0[name] = code }
+                }
+            }
+        }
+        run([
+            ("and100k", "SELECT " + Array(repeating: "1", count: 100_000).joined(separator: " AND ")),
+            ("plus200k", "SELECT " + Array(repeating: "1", count: 200_000).joined(separator: " + ")),
+            ("plus1001", "SELECT " + Array(repeating: "1", count: 1001).joined(separator: " + ")),
+            ("terms", "SELECT 1 IN (" + Array(repeating: "1", count: SQLParser.maxTerms).joined(separator: ",") + ")"),
+            // A subquery is a level above its tallest expression: 600 + 600.
+            ("subquery", "SELECT (SELECT " + Array(repeating: "1", count: 600).joined(separator: " + ") + ") + "
+                + Array(repeating: "1", count: 600).joined(separator: " + ")),
+        ], stack: 512 << 10)
+        // Evaluating a tree at the limit recurses once per level: more than
+        // 512 KiB of stack in a debug build (it overflows there), so run it
+        // on a thread's default 8 MiB.
+        run([
+            ("plus1000", "SELECT " + Array(repeating: "1", count: 1000).joined(separator: " + ")),
+            ("mixed", "SELECT " + Array(repeating: "1 * 1", count: 600).joined(separator: " + ")),
+        ], stack: 8 << 20)
+        let codes = results.withLock { $0 }
+        #expect(codes["and100k"] == 800)
+        #expect(codes["plus200k"] == 800)
+        #expect(codes["plus1000"] == .some(nil))           // 1000 levels: the limit itself
+        #expect(codes["plus1001"] == 800)
+        #expect(codes["mixed"] == .some(nil))              // 600 additions of products: 601 levels
+        #expect(codes["terms"] == 800)                      // one term over maxTerms
+        #expect(codes["subquery"] == 800)
+        let message = SQLErrorCapture.capture {
+            try engine.makeSession().execute("SELECT " + Array(repeating: "1", count: 1001).joined(separator: " OR "))
+        }.map { "\($0)" } ?? ""
+        #expect(message.contains("1000 levels"))
+    }
+
     @Test func resultsConvertToRecordsAndTOON() throws {
         let db = try TestDatabase(); defer { db.close() }
         let session = db.engine.makeSession()

@@ -12,6 +12,19 @@ struct SQLParser {
     var parameterCount = 0
     /// How deeply expression parsing is nested (see `maxNesting`).
     var nesting = 0
+    /// The height of the expression the last expression rule returned (a
+    /// leaf is 1): every rule computes its node's height from its
+    /// children's as it builds it, so a tree is refused at the operator
+    /// that makes it too deep, before anything deeper exists.
+    var lastHeight = 0
+    /// The height of the tallest expression built since the current
+    /// subquery began, and of the last subquery parsed: a subquery counts
+    /// as one level above its tallest expression, so expressions and the
+    /// subqueries in them share one depth limit.
+    var deepest = 0
+    var lastSubqueryHeight = 0
+    /// Expression nodes built for this statement (see `maxTerms`).
+    var terms = 0
     /// How deeply subqueries are nested, and whether there is any.
     var subqueryNesting = 0
     var sawSubquery = false
