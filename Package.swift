@@ -133,3 +133,30 @@ let package = Package(
         .testTarget(name: "SochServerTests", dependencies: ["SochServer", "SochClient", "SochWire"], swiftSettings: nativeFlags),
     ]
 )
+
+// Coverage-guided fuzz targets (libFuzzer), one executable per parser of
+// untrusted bytes, in Fuzz/<name>/. They exist only when SOCHDB_FUZZ=1, so
+// the normal build never sees them; scripts/fuzz.sh builds them with
+// -sanitize=fuzzer,address into .build-fuzz and runs them (docs/fuzzing.md).
+if ProcessInfo.processInfo.environment["SOCHDB_FUZZ"] == "1" {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("sql", ["SochSQL", "SochStorage"]),
+        ("toon", ["SochTOON"]),
+        ("filter", ["SochDB"]),
+        ("metadata", ["SochDB"]),
+        ("npy", ["SochVector"]),
+        ("hnsw", ["SochVector"]),
+        ("wal", ["SochStorage"]),
+        ("sstable", ["SochStorage"]),
+        ("manifest", ["SochStorage"]),
+        ("ipc", ["SochWire", "SochServer", "SochDB"]),
+    ]
+    package.targets.append(.target(name: "CFuzzing", path: "Fuzz/CFuzzing"))
+    for (name, dependencies) in fuzzTargets
+    where FileManager.default.fileExists(atPath: Context.packageDirectory + "/Fuzz/\(name)") {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)", dependencies: dependencies + ["CFuzzing"], path: "Fuzz/\(name)", exclude: ["corpus"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+    }
+}

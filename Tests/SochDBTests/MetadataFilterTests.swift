@@ -52,7 +52,10 @@ struct MetadataFilterTests {
     @Test func malformedFiltersAreTypedErrorsWithAPath() {
         for (json, path) in [(#"{"year": {"$gte": [1]}}"#, "$.year.$gte"), (#"{"$or": []}"#, "$.$or"),
                              (#"{"$xor": []}"#, "$.$xor"), (#"{"a": {"$foo": 1}}"#, "$.a.$foo"),
-                             (#"{"$and": [1]}"#, "$.$and[0]"), ("[1]", "$"), ("{", "")] {
+                             (#"{"$and": [1]}"#, "$.$and[0]"), ("[1]", "$"), ("{", ""),
+                             // Found by the filter fuzz target: which of the two keys a dictionary
+                             // listed first decided between equality and an unknown-operator error.
+                             (##"{"a": {"$.p": 0, "#$lt": 5}}"##, "$.a.#$lt"), (#"{"a": {"$gt": 1, "b": 2}}"#, "$.a.b")] {
             #expect(throws: MetadataFilter.ParseError.self) { try MetadataFilter.parse(json: json) }
             do { _ = try MetadataFilter.parse(json: json) } catch { #expect(error.path == path, "\(json)") }
         }
@@ -90,6 +93,12 @@ struct MetadataFilterTests {
             #expect(MetadataFilter.not(.and([a, b])).matches(doc) == MetadataFilter.or([.not(a), .not(b)]).matches(doc))
             #expect(MetadataFilter.and([a, b]).matches(doc) == (a.matches(doc) && b.matches(doc)))
         }
+    }
+
+    @Test func anObjectWithoutOperatorsIsAValueToCompareWith() throws {
+        let filter = try MetadataFilter.parse(json: #"{"author": {"name": "Ann"}}"#)
+        #expect(filter == .field("author", .eq(["name": "Ann"])))
+        #expect(docs.filter(filter.matches).count == 1)
     }
 
     @Test func metadataRoundTripsThroughJSON() throws {

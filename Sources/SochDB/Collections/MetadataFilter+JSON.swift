@@ -33,9 +33,16 @@ extension MetadataFilter {
         return parts.count == 1 ? parts[0] : .and(parts)
     }
 
-    /// A bare value is equality; an object of `$` operators is their conjunction.
+    /// A bare value is equality; an object of `$` operators is their
+    /// conjunction; an object that mixes `$` operators with other keys is
+    /// an error. (Which kind an object is must not depend on which key a
+    /// dictionary happens to list first: the fuzz target found a filter
+    /// that parsed as equality in one process and failed in another.)
     static func condition(_ value: MetadataValue, path: String) throws(ParseError) -> Condition {
-        guard case .object(let ops) = value, let first = ops.keys.first, first.hasPrefix("$") else { return .eq(value) }
+        guard case .object(let ops) = value, ops.keys.contains(where: { $0.hasPrefix("$") }) else { return .eq(value) }
+        if let field = ops.keys.sorted().first(where: { !$0.hasPrefix("$") }) {
+            throw ParseError(path: path + "." + field, message: "\(field) beside $ operators: an object is either operators or a value to compare with")
+        }
         var conditions: [Condition] = []
         for (op, operand) in ops.sorted(by: { $0.key < $1.key }) {
             let here = path + "." + op

@@ -1,0 +1,1 @@
+SELECT t.name, u.b FROM t JOIN u ON t.id = u.a WHERE t.score > 0 ORDER BY t.name LIMIT 3

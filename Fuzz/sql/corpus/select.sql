@@ -1,0 +1,51 @@
+CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT, age INT, height REAL, member BOOLEAN);
+INSERT INTO p VALUES (1, 'Alice', 30, 1.62, TRUE), (2, 'bob', 25, 1.80, FALSE), (3, 'Carol', NULL, 1.55, TRUE),
+  (4, 'dave', 41, NULL, NULL), (5, 'Eve', 25, 1.70, FALSE), (6, NULL, 35, 1.91, TRUE);
+SELECT 1 + 1, 7 / 2, 7 % 3, -7 / 2, 7.0 / 2, 1 / 0, 5 % 0, 2 * 3.5, 'a' || 'b' || 3, -(-4);
+SELECT 1 = 1.0, 2 < 10, 'a' < 'b', NULL = NULL, NULL IS NULL, 1 IS NOT 2, TRUE = 1, FALSE < TRUE;
+SELECT 9223372036854775807 + 1, -9223372036854775808, 9223372036854775808;
+SELECT NULL AND FALSE, NULL AND TRUE, NULL OR TRUE, NULL OR FALSE, NOT NULL;
+SELECT 'it''s', "id" FROM p WHERE id = 1;
+SELECT name AS n, age * 2 doubled, p.height FROM p WHERE id <= 2 ORDER BY id;
+SELECT * FROM p WHERE age > 26 AND height < 1.9 ORDER BY id;
+SELECT id FROM p WHERE age = 25 OR age IS NULL ORDER BY id;
+SELECT id FROM p WHERE NOT (age = 25) ORDER BY id;
+SELECT id FROM p WHERE age IN (25, 41, NULL) ORDER BY id;
+SELECT id FROM p WHERE age NOT IN (25, 41) ORDER BY id;
+SELECT id FROM p WHERE age NOT IN (25, NULL);
+SELECT id FROM p WHERE age BETWEEN 25 AND 35 ORDER BY id;
+SELECT id FROM p WHERE age NOT BETWEEN 25 AND 35 ORDER BY id;
+SELECT name FROM p WHERE name LIKE 'a%' OR name LIKE '_ob' ORDER BY name;
+SELECT name FROM p WHERE name LIKE '%E' ORDER BY name;
+SELECT name FROM p WHERE name NOT LIKE '%a%' ORDER BY name;
+SELECT 'a_c' LIKE 'a\_c' ESCAPE '\', 'abc' LIKE 'a\_c' ESCAPE '\';
+SELECT id, member FROM p WHERE member ORDER BY id;
+SELECT id FROM p WHERE member = 1 ORDER BY id;
+SELECT id FROM p WHERE age IS NULL OR height IS NULL ORDER BY id;
+-- ORDER BY: NULLs first ascending, by alias, by number, several keys
+SELECT name, age FROM p ORDER BY age, name;
+SELECT name, age FROM p ORDER BY age DESC, name DESC;
+SELECT name, age AS years FROM p ORDER BY years NULLS LAST, 1;
+SELECT name, age FROM p ORDER BY 2 DESC, 1 LIMIT 3;
+SELECT name FROM p ORDER BY height * -1 LIMIT 2;
+SELECT id FROM p ORDER BY id LIMIT 2 OFFSET 3;
+SELECT id FROM p ORDER BY id LIMIT 3, 2;
+SELECT id FROM p ORDER BY id LIMIT -1 OFFSET 4;
+SELECT id FROM p ORDER BY 7;
+-- without ORDER BY a scan yields primary-key order, and the window applies to it
+SELECT id, age FROM p LIMIT 2 OFFSET 1;
+SELECT id FROM p WHERE age > 26 LIMIT 2;
+SELECT id FROM p LIMIT 0;
+SELECT id FROM p LIMIT 3 OFFSET 10;
+SELECT DISTINCT age FROM p ORDER BY age;
+SELECT DISTINCT member, age > 30 FROM p ORDER BY 1, 2;
+-- functions, CASE and CAST
+SELECT upper(name), lower(name), length(name), abs(-3), coalesce(NULL, age, 0), ifnull(age, -1), nullif(age, 25) FROM p WHERE id IN (2, 3) ORDER BY id;
+SELECT typeof(1), typeof(1.0), typeof('x'), typeof(X'01'), typeof(NULL), typeof(TRUE);
+SELECT round(2.567, 2), round(2.5), substr('hello', 2, 3), substr('hello', -3), trim('  x  '), min(3, 1, 2), max(1, NULL);
+SELECT id, CASE WHEN age < 30 THEN 'young' WHEN age >= 30 THEN 'older' ELSE 'unknown' END FROM p ORDER BY id;
+SELECT CASE age WHEN 25 THEN 'x' ELSE 'y' END FROM p WHERE id = 2;
+SELECT CAST('42abc' AS INTEGER), CAST(3.9 AS INT), CAST(5 AS TEXT), CAST('2.5' AS REAL), CAST(0 AS BOOLEAN);
+SELECT ?;
+SELECT 1 WHERE 1 = 2;
+SELECT 1 WHERE 1 = 1;

@@ -1,0 +1,41 @@
+CREATE TABLE acct (id INT PRIMARY KEY, balance INT NOT NULL);
+INSERT INTO acct VALUES (1, 100), (2, 50);
+BEGIN;
+UPDATE acct SET balance = balance - 30 WHERE id = 1;
+UPDATE acct SET balance = balance + 30 WHERE id = 2;
+SELECT * FROM acct ORDER BY id;
+COMMIT;
+SELECT * FROM acct ORDER BY id;
+BEGIN TRANSACTION;
+DELETE FROM acct;
+SELECT count(*) FROM acct;
+ROLLBACK TRANSACTION;
+SELECT count(*) FROM acct;
+-- a failing statement inside a transaction leaves the transaction as it was
+BEGIN;
+INSERT INTO acct VALUES (3, 10);
+INSERT INTO acct VALUES (4, 10), (1, 10);
+UPDATE acct SET balance = NULL WHERE id = 3;
+SELECT * FROM acct ORDER BY id;
+END;
+SELECT * FROM acct ORDER BY id;
+-- DDL is transactional
+BEGIN;
+CREATE TABLE temp (x INT);
+INSERT INTO temp VALUES (1);
+SELECT * FROM temp;
+CREATE INDEX temp_x ON temp (x);
+ROLLBACK;
+SELECT * FROM temp;
+CREATE INDEX temp_x ON acct (balance);
+BEGIN;
+DROP TABLE acct;
+SELECT * FROM acct;
+ROLLBACK;
+SELECT * FROM acct WHERE balance = 70;
+-- transaction state errors
+COMMIT;
+ROLLBACK;
+BEGIN;
+BEGIN;
+COMMIT;

@@ -1,0 +1,1 @@
+UPDATE t SET score = score * 2 WHERE id IN (SELECT a FROM u); DELETE FROM u WHERE b LIKE 'm%'; INSERT INTO u SELECT id, name FROM t; SELECT count(*), sum(a), group_concat(b) FROM u
