@@ -35,7 +35,7 @@ if [[ ${#targets[@]} -eq 0 ]]; then
 fi
 
 build=.build-fuzz
-flags=(-c release --build-path "$build" -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing)
+flags=(-c release --manifest-cache none --build-path "$build" -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing)
 for t in "${targets[@]}"; do
     [[ -d "Fuzz/$t" ]] || { echo "no fuzz target $t (Fuzz/$t)" >&2; exit 64; }
     [[ $nobuild == 1 ]] || SOCHDB_FUZZ=1 swift build "${flags[@]}" --product "fuzz-$t"
@@ -53,7 +53,8 @@ for t in "${targets[@]}"; do
     corpus="Fuzz/$t/corpus"
     if [[ $mode == replay ]]; then
         echo "== replay $t ($(ls "$corpus" | wc -l) inputs)"
-        "$bin/fuzz-$t" -runs=0 "$corpus" 2>&1 | tail -n 3 || status=1
+        mkdir -p "$build/crashes"
+        "$bin/fuzz-$t" -runs=0 -artifact_prefix="$build/crashes/replay-$t-" "$corpus" 2>&1 | tail -n 3 || status=1
     else
         mkdir -p "$build/corpus/$t" "$build/crashes"
         echo "== fuzz $t for $seconds s"

@@ -95,6 +95,23 @@ struct RecoveryTests {
         try engine.close()
     }
 
+    /// Found by the WAL fuzz target: a record with valid checksums whose
+    /// batch is numbered from 2^64 - 1 trapped (an overflow) while recovery
+    /// replayed it. The segment is the fuzzer's 43-byte input.
+    @Test func aBatchNumberedPastTheLSNSpaceIsCorruptionNotATrap() throws {
+        let dir = makeTemporaryDirectory("recovery"); defer { removeTree(dir) }
+        try walOnlyDatabase(dir, count: 1)
+        let log = try logPath(dir)
+        let segment = Data(base64Encoded: "U09DSFdBTAABAAAAAn0MSyoFcDMRAAAAURj0Hf//////////AQAAAAEBawF2")!
+        try segment.write(to: URL(fileURLWithPath: log))
+        #expect {
+            try StorageEngine.open(path: dir)
+        } throws: { error in
+            guard case StorageError.walCorruption(_, _, let reason)? = error as? StorageError else { return false }
+            return reason.contains("largest sequence number")
+        }
+    }
+
     @Test func damagedManifestIsATypedError() throws {
         let dir = makeTemporaryDirectory("recovery"); defer { removeTree(dir) }
         let engine = try StorageEngine.open(path: dir, options: tinyOptions(background: false))

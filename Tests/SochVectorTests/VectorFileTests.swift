@@ -52,6 +52,9 @@ struct VectorFileTests {
         ("short data", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [UInt8](repeating: 0, count: 20), "needs 24 data bytes"),
         ("no shape", "{'descr': '<f4', 'fortran_order': False, }", [], "no 'shape'"),
         ("bad fortran", "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 3), }", [], "fortran_order Maybe"),
+        // Found by the npy fuzz target: dimension × 4 overflowed (a trap) before the size check.
+        ("dimension overflow", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4611686018427387904), }", [], "more than Int.max"),
+        ("rows overflow", "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 2), }", [], "more than Int.max"),
     ]
 
     @Test(arguments: 0..<malformed.count)

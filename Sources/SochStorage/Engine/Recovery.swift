@@ -59,8 +59,16 @@ struct Recovery {
                 guard payload.count >= WriteBatch.headerSize else {
                     throw StorageError.walCorruption(segment: logPath, offset: offset, reason: "record too short for a write batch")
                 }
+                // A record whose checksums pass can still carry numbers no
+                // writer produces (the WAL fuzz target made one): its entries
+                // must be numbered within the 56-bit LSN space.
+                let (end, overflow) = batch.sequence.addingReportingOverflow(UInt64(max(batch.count, 1)) - 1)
+                guard !overflow, end <= maxSequenceNumber else {
+                    throw StorageError.walCorruption(segment: logPath, offset: offset,
+                                                     reason: "batch numbered from \(batch.sequence) with \(batch.count) entries passes the largest sequence number")
+                }
                 try mem.add(batch)
-                if batch.count > 0 { maxSequence = max(maxSequence, batch.sequence + UInt64(batch.count) - 1) }
+                if batch.count > 0 { maxSequence = max(maxSequence, end) }
             }
             if report.corruption != nil { break replay }
             if report.tornTailBytes > 0 || report.validEnd < report.fileSize {

@@ -159,7 +159,14 @@ final class Memtable: @unchecked Sendable {
     }
 
     /// Adds every entry of `batch`, numbering them from `batch.sequence`.
+    /// A batch whose numbers would pass the 56-bit LSN space (only a
+    /// damaged log can hold one; recovery checks first and reports where)
+    /// is refused before anything is added.
     func add(_ batch: WriteBatch) throws {
+        let (last, overflow) = batch.sequence.addingReportingOverflow(UInt64(max(batch.count, 1)) - 1)
+        guard !overflow, last <= maxSequenceNumber else {
+            throw StorageError.corruption(path: "write batch", reason: "numbered from \(batch.sequence) with \(batch.count) entries, past the largest sequence number")
+        }
         var seq = batch.sequence
         try batch.forEach { kind, key, value in
             add(sequence: seq, kind: kind, key: key, value: value)

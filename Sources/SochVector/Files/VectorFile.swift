@@ -52,7 +52,10 @@ public enum VectorFile {
         }
         guard dim > 0 else { throw SochVectorError.unsupportedFormat(path: file.path, reason: "shape \(h.shape) has dimension 0") }
         if let dimension, dimension != dim { throw SochVectorError.dimensionMismatch(expected: dimension, actual: dim) }
-        let (bytes, overflow) = rows.multipliedReportingOverflow(by: dim * 4)
+        // Both factors come from the file: either product may overflow.
+        let (rowBytes, rowOverflow) = dim.multipliedReportingOverflow(by: 4)
+        let (total, totalOverflow) = rows.multipliedReportingOverflow(by: rowBytes)
+        let (bytes, overflow) = (total, rowOverflow || totalOverflow)
         guard !overflow, bytes <= file.size - h.dataOffset else {
             throw SochVectorError.corruptFile(path: file.path, reason: "shape \(h.shape) needs \(overflow ? "more than Int.max" : String(bytes)) data bytes, file has \(file.size - h.dataOffset)")
         }
