@@ -27,8 +27,8 @@ extension SQLParser {
     /// Records `e`, whose children are `heights` high, as the last built
     /// node; refuses it (at the current token) if it makes the tree deeper
     /// than `maxDepth` or the statement larger than `maxTerms`.
-    private mutating func node(_ e: SQLExpression, over heights: Int...) throws(SQLError) -> SQLExpression {
-        try node(e, overMax: heights.max() ?? 0)
+    private mutating func node(_ e: SQLExpression, over a: Int, _ b: Int = 0, _ c: Int = 0) throws(SQLError) -> SQLExpression {
+        try node(e, overMax: max(a, b, c))
     }
 
     private mutating func node(_ e: SQLExpression, overMax height: Int) throws(SQLError) -> SQLExpression {
