@@ -146,16 +146,20 @@ if ProcessInfo.processInfo.environment["SOCHDB_FUZZ"] == "1" {
         ("metadata", ["SochDB"]),
         ("npy", ["SochVector"]),
         ("hnsw", ["SochVector"]),
-        ("wal", ["SochStorage"]),
-        ("sstable", ["SochStorage"]),
+        ("wal", ["SochStorage", "FuzzStorageSupport"]),
+        ("sstable", ["SochStorage", "FuzzStorageSupport"]),
         ("manifest", ["SochStorage"]),
         ("ipc", ["SochWire", "SochServer", "SochDB"]),
     ]
-    package.targets.append(.target(name: "CFuzzing", path: "Fuzz/CFuzzing"))
+    package.targets.append(contentsOf: [
+        .target(name: "CFuzzing", path: "Fuzz/CFuzzing"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzing"], path: "Fuzz/Support"),
+        .target(name: "FuzzStorageSupport", dependencies: ["SochStorage"], path: "Fuzz/StorageSupport"),
+    ])
     for (name, dependencies) in fuzzTargets
     where FileManager.default.fileExists(atPath: Context.packageDirectory + "/Fuzz/\(name)") {
         package.targets.append(.executableTarget(
-            name: "fuzz-\(name)", dependencies: dependencies + ["CFuzzing"], path: "Fuzz/\(name)", exclude: ["corpus"],
+            name: "fuzz-\(name)", dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/\(name)", exclude: ["corpus"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ))
     }

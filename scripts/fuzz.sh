@@ -6,8 +6,10 @@
 #   bash scripts/fuzz.sh --build-only [target ...]    build the targets, run nothing
 #   --no-build                                        run what .build-fuzz holds
 #
-# Targets live in Fuzz/<name>/ (the list: `ls Fuzz`); each has a committed
-# seed corpus in Fuzz/<name>/corpus. Builds go to .build-fuzz (release,
+# Targets live in Fuzz/<name>/ (those with a corpus/ folder; Fuzz/Support,
+# Fuzz/StorageSupport and Fuzz/CFuzzing are shared code); each has a
+# committed seed corpus in Fuzz/<name>/corpus (sql also reads the golden
+# scripts in Tests/SochSQLTests/Golden). Builds go to .build-fuzz (release,
 # -sanitize=fuzzer,address, -enable-testing for @testable imports). New
 # inputs found while fuzzing go to .build-fuzz/corpus/<name> and crashes to
 # .build-fuzz/crashes/<name>-*; neither is committed: a crash is fixed and
@@ -25,7 +27,7 @@ while [[ $# -gt 0 ]]; do
         --replay) mode=replay; shift ;;
         --build-only) mode=build; shift ;;
         --no-build) nobuild=1; shift ;;
-        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         -*) echo "unknown option $1" >&2; exit 64 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -49,17 +51,24 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 # reports as a second error; let libFuzzer and ASan report the trap.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 status=0
+# The seed corpora of a target: its own, and for sql the golden scripts of
+# the SQL tests (read where they are, not copied).
+seeds() {
+    echo "Fuzz/$1/corpus"
+    [[ $1 == sql ]] && echo "Tests/SochSQLTests/Golden"
+    return 0
+}
 for t in "${targets[@]}"; do
-    corpus="Fuzz/$t/corpus"
+    mapfile -t corpus < <(seeds "$t")
     if [[ $mode == replay ]]; then
-        echo "== replay $t ($(ls "$corpus" | wc -l) inputs)"
+        echo "== replay $t ($(find "${corpus[@]}" -type f | wc -l) inputs)"
         mkdir -p "$build/crashes"
-        "$bin/fuzz-$t" -runs=0 -artifact_prefix="$build/crashes/replay-$t-" "$corpus" 2>&1 | tail -n 3 || status=1
+        "$bin/fuzz-$t" -runs=0 -artifact_prefix="$build/crashes/replay-$t-" "${corpus[@]}" 2>&1 | tail -n 3 || status=1
     else
         mkdir -p "$build/corpus/$t" "$build/crashes"
         echo "== fuzz $t for $seconds s"
         "$bin/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
-            -artifact_prefix="$build/crashes/$t-" "$build/corpus/$t" "$corpus" \
+            -artifact_prefix="$build/crashes/$t-" "$build/corpus/$t" "${corpus[@]}" \
             > "$build/fuzz-$t.log" 2>&1 || status=1
         grep -E "^#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss_mb|cov:" "$build/fuzz-$t.log" | tail -n 3
     fi

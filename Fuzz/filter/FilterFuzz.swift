@@ -3,7 +3,7 @@
 // crash": a parsed filter evaluates against a set of documents, and the
 // filter is a pure function of its text (parsing twice gives equal filters
 // that match the same documents).
-import CFuzzing
+import FuzzSupport
 import SochDB
 
 private let documents: [Metadata] = [
@@ -16,9 +16,7 @@ private let documents: [Metadata] = [
 
 @_cdecl("fuzz_filter_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzFilter(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzzFilter(inputBytes(data), size) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -31,9 +29,4 @@ public func fuzzFilter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(filter.matches(document) == again!.matches(document))
     }
     return 0
-}
-
-/// A failed check, with its message (a release build drops precondition's).
-func require(_ condition: Bool, _ message: @autoclosure () -> String = "") {
-    if !condition { fatalError(message()) }
 }

@@ -14,35 +14,17 @@
 // a query of another dimension is refused.
 // A fully verified index also takes a delete (which copies the mapped
 // sections into memory) and then no longer returns the deleted id.
-import CFuzzing
+import FuzzSupport
 import Foundation
 @testable import SochVector
 
 @_cdecl("fuzz_hnsw_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzz(inputBytes(data), size) }
 }
 
 /// The scratch file every input is written to (created once per process).
-let path: String = {
-    let dir = NSTemporaryDirectory() + "sochdb-fuzz-hnsw-\(getpid())"
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir + "/input.hnsw"
-}()
-
-func writeInput(_ bytes: [UInt8]) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    precondition(fd >= 0, "cannot create \(path)")
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        precondition(n > 0, "cannot write \(path)")
-        done += n
-    }
-    close(fd)
-}
+let path = scratchDirectory("hnsw") + "/input.hnsw"
 
 /// The input with each in-bounds section CRC, then the header CRC, recomputed.
 func repaired(_ input: [UInt8]) -> [UInt8] {
@@ -67,7 +49,7 @@ func repaired(_ input: [UInt8]) -> [UInt8] {
 /// Runs `body`; a SochVectorError is an answer, anything else is a bug.
 func attempt<R>(_ body: () throws -> R) -> R? {
     do { return try body() } catch is SochVectorError { return nil } catch {
-        preconditionFailure("non-SochVectorError \(error)")
+        fatalError("non-SochVectorError \(error)")
     }
 }
 
@@ -81,30 +63,30 @@ func checkSearch(_ index: HNSWIndex, verified: Bool, excluding gone: Int64? = ni
     let live = Set(index.entries().filter { !$0.deleted || !verified }.map(\.id))
     for k in [1, 10] {
         guard let results = attempt({ try index.search(query, k: k) }) else { continue }
-        precondition(results.count <= min(k, index.count), "\(results.count) results for k=\(k), \(index.count) vectors")
+        require(results.count <= min(k, index.count), "\(results.count) results for k=\(k), \(index.count) vectors")
         for r in results {
-            precondition(live.contains(r.id), "result id \(r.id) is not \(verified ? "a live" : "an") entry of the file")
-            precondition(r.id != gone, "deleted id \(r.id) returned")
+            require(live.contains(r.id), "result id \(r.id) is not \(verified ? "a live" : "an") entry of the file")
+            require(r.id != gone, "deleted id \(r.id) returned")
         }
         if results.allSatisfy({ !$0.distance.isNaN }) {
-            precondition(zip(results, results.dropFirst()).allSatisfy { $0.distance <= $1.distance }, "results not nearest first")
+            require(zip(results, results.dropFirst()).allSatisfy { $0.distance <= $1.distance }, "results not nearest first")
         }
     }
     do {
         _ = try index.search([Float](repeating: 1, count: d + 1), k: 1)
-        preconditionFailure("a query of dimension \(d + 1) was accepted by a \(d)-dimensional index")
-    } catch SochVectorError.dimensionMismatch {} catch { preconditionFailure("wrong error \(error)") }
+        fatalError("a query of dimension \(d + 1) was accepted by a \(d)-dimensional index")
+    } catch SochVectorError.dimensionMismatch {} catch { fatalError("wrong error \(error)") }
 }
 
 func check(_ bytes: [UInt8]) {
-    writeInput(bytes)
+    bytes.withUnsafeBytes { writeFile(path, $0) }
     if let index = attempt({ try HNSWIndex.open(path, verification: .header, options: .init(directRead: true)) }) {
         checkSearch(index, verified: false)
     }
     if let index = attempt({ try HNSWIndex.open(path, verification: .full) }) {
         checkSearch(index, verified: true)
         if let victim = index.entries().first(where: { !$0.deleted })?.id {
-            precondition(attempt({ try index.markDeleted(id: victim) }) == true, "delete of a live id failed")
+            require(attempt({ try index.markDeleted(id: victim) }) == true, "delete of a live id failed")
             checkSearch(index, verified: true, excluding: victim)
         }
     }
@@ -112,10 +94,7 @@ func check(_ bytes: [UInt8]) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    check(input)
-    let fixed = repaired(input)
-    if fixed != input { check(fixed) }
+    checkAsGivenAndRepaired(data, size, repair: repaired, check: check)
     return 0
 }
 

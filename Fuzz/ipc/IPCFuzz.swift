@@ -8,7 +8,7 @@
 // decodes re-encodes to a payload that decodes to the same request (same
 // bytes again); every
 // reply encodes to a frame that decodes back as a response.
-import CFuzzing
+import FuzzSupport
 import Foundation
 import SochDB
 import SochWire
@@ -16,9 +16,7 @@ import SochWire
 
 private let statistics = ServerStatistics()
 private let executor: RequestExecutor = {
-    let directory = NSTemporaryDirectory() + "sochdb-fuzz-ipc-\(getpid())"
-    try? FileManager.default.removeItem(atPath: directory)
-    try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = scratchDirectory("ipc")
     let database = try! Database.open(directory)
     try! database.put(Array("k1".utf8), Array("v1".utf8))
     _ = try! database.executeSQL("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
@@ -37,9 +35,7 @@ private func checkReply(_ response: Response) {
 
 @_cdecl("fuzz_ipc_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzIPC(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzzIPC(inputBytes(data), size) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -76,9 +72,4 @@ public func fuzzIPC(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     return 0
-}
-
-/// A failed check, with its message (a release build drops precondition's).
-func require(_ condition: Bool, _ message: @autoclosure () -> String = "") {
-    if !condition { fatalError(message()) }
 }

@@ -9,14 +9,12 @@
 // a manifest that decodes has 7 levels of valid internal keys with table
 // numbers below nextFileNumber, re-encodes to bytes that decode to the same
 // value, and that encoding is stable (encode(decode(encode(m))) = encode(m)).
-import CFuzzing
+import FuzzSupport
 @testable import SochStorage
 
 @_cdecl("fuzz_manifest_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzz(inputBytes(data), size) }
 }
 
 /// The input with its payload length (bytes 12..<16) and trailing CRC made right.
@@ -35,31 +33,28 @@ func check(_ bytes: [UInt8]) {
     } catch is StorageError {
         return
     } catch {
-        preconditionFailure("non-StorageError \(error)")
+        fatalError("non-StorageError \(error)")
     }
-    precondition(m.levels.count == Manifest.maxLevels, "decoded \(m.levels.count) levels")
+    require(m.levels.count == Manifest.maxLevels, "decoded \(m.levels.count) levels")
     for level in m.levels {
         for t in level {
-            precondition(InternalKey.isValid(t.smallest) && InternalKey.isValid(t.largest), "invalid key decoded")
-            precondition(t.number < m.nextFileNumber, "table number not below nextFileNumber")
+            require(InternalKey.isValid(t.smallest) && InternalKey.isValid(t.largest), "invalid key decoded")
+            require(t.number < m.nextFileNumber, "table number not below nextFileNumber")
         }
     }
     let encoded = m.encode()
     // Varints may be non-minimal in the input, so only the size can shrink, never grow.
-    precondition(encoded.count <= bytes.count, "re-encoding grew from \(bytes.count) to \(encoded.count) bytes")
+    require(encoded.count <= bytes.count, "re-encoding grew from \(bytes.count) to \(encoded.count) bytes")
     let again: Manifest
     do { again = try Manifest.decode(encoded, path: "/fuzz/MANIFEST") } catch {
-        preconditionFailure("re-encoded manifest does not decode: \(error)")
+        fatalError("re-encoded manifest does not decode: \(error)")
     }
-    precondition(again == m, "round trip changed the manifest")
-    precondition(again.encode() == encoded, "encoding is not stable")
+    require(again == m, "round trip changed the manifest")
+    require(again.encode() == encoded, "encoding is not stable")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    check(input)
-    let fixed = repaired(input)
-    if fixed != input { check(fixed) }
+    checkAsGivenAndRepaired(data, size, repair: repaired, check: check)
     return 0
 }

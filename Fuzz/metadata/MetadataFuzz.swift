@@ -3,7 +3,7 @@
 // collection get and filtered search. Checks beyond "no crash": a value
 // that decodes re-encodes, and the re-encoding decodes to the same label
 // and metadata; decoded metadata can be filtered.
-import CFuzzing
+import FuzzSupport
 @testable import SochDB
 
 private let filters: [MetadataFilter] = [
@@ -13,9 +13,7 @@ private let filters: [MetadataFilter] = [
 
 @_cdecl("fuzz_metadata_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzMetadata(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzzMetadata(inputBytes(data), size) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -49,9 +47,4 @@ func sameValue(_ a: MetadataValue, _ b: MetadataValue) -> Bool {
         if let p = a.number, let q = b.number { return p == q }
         return a == b
     }
-}
-
-/// A failed check, with its message (a release build drops precondition's).
-func require(_ condition: Bool, _ message: @autoclosure () -> String = "") {
-    if !condition { fatalError(message()) }
 }

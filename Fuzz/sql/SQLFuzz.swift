@@ -7,15 +7,13 @@
 // again in the same transaction (no hidden state, no nondeterminism), a
 // statement that fails leaves the transaction usable, and a query or write
 // that parses prints as SQL that parses back to the same tree.
-import CFuzzing
+import FuzzSupport
 import Foundation
 import SochStorage
 @testable import SochSQL
 
 private let engine: SQLEngine = {
-    let directory = NSTemporaryDirectory() + "sochdb-fuzz-sql-\(getpid())"
-    try? FileManager.default.removeItem(atPath: directory)
-    try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let directory = scratchDirectory("sql")
     let storage = try! StorageEngine.open(path: directory, options: StorageOptions())
     let engine = try! SQLEngine(storage: storage, keyPrefix: [0xFF, UInt8(ascii: "s")])
     let session = engine.makeSession()
@@ -34,9 +32,7 @@ private let engine: SQLEngine = {
 
 @_cdecl("fuzz_sql_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzSQL(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzzSQL(inputBytes(data), size) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -93,9 +89,4 @@ private func checkPrintsAndReparses(_ statement: String) {
     } catch {
         fatalError("printed SQL does not parse (\(error)):\n\(statement.debugDescription)\n\(printed.debugDescription)")
     }
-}
-
-/// A failed check, with its message (a release build drops precondition's).
-func require(_ condition: Bool, _ message: @autoclosure () -> String = "") {
-    if !condition { fatalError(message()) }
 }

@@ -13,29 +13,13 @@
 // iteration yields exactly `entries` keys in strictly increasing order, and
 // every iterated key is found by get (same key, same value) and by seek.
 // (A table verify() rejects may answer wrongly, by design, but never crash.)
-import CFuzzing
+import FuzzStorageSupport
+import FuzzSupport
 @testable import SochStorage
 
 @_cdecl("fuzz_sstable_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data ?? UnsafePointer(bitPattern: 1)!, size) }
-}
-
-/// The input, as a read-only file.
-final class MemoryFile: ReadableFile, @unchecked Sendable {
-    let path: String
-    let bytes: [UInt8]
-    var size: UInt64 { UInt64(bytes.count) }
-    init(path: String, bytes: [UInt8]) { self.path = path; self.bytes = bytes }
-    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard offset < size else { return 0 }
-        let n = min(buffer.count, bytes.count - Int(offset))
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: n) }
-        return n
-    }
-    func close() {}
+    runFuzzer(argc, argv) { data, size in fuzz(inputBytes(data), size) }
 }
 
 let counters = EngineCounters()
@@ -79,7 +63,7 @@ func repaired(_ input: [UInt8]) -> [UInt8] {
 /// Runs `body`; a StorageError is an answer, anything else is a bug.
 func attempt<R>(_ body: () throws -> R) -> R? {
     do { return try body() } catch is StorageError { return nil } catch {
-        preconditionFailure("non-StorageError \(error)")
+        fatalError("non-StorageError \(error)")
     }
 }
 
@@ -95,17 +79,17 @@ func check(_ bytes: [UInt8]) {
         try it.seekToFirst()
         while it.isValid {
             let key = it.key
-            precondition(InternalKey.isValid(key) || !verified, "iterated key is not an internal key")
-            precondition(key.count >= InternalKey.trailerSize, "iterated key shorter than a trailer")
+            require(InternalKey.isValid(key) || !verified, "iterated key is not an internal key")
+            require(key.count >= InternalKey.trailerSize, "iterated key shorter than a trailer")
             if verified, let last = entries.last {
-                precondition(InternalKey.compare(last.key, key) < 0, "iteration out of order in a verified table")
+                require(InternalKey.compare(last.key, key) < 0, "iteration out of order in a verified table")
             }
             entries.append((key, it.value))
             try it.next()
         }
     }
     if verified {
-        precondition(UInt64(entries.count) == table.properties.entries, "iterated \(entries.count) entries, properties say \(table.properties.entries)")
+        require(UInt64(entries.count) == table.properties.entries, "iterated \(entries.count) entries, properties say \(table.properties.entries)")
     }
     // Point lookups and seeks for (at most 64 of) the iterated keys.
     let step = max(1, entries.count / 64)
@@ -114,19 +98,16 @@ func check(_ bytes: [UInt8]) {
         let cursor = table.makeIterator()
         let landed = attempt { () -> [UInt8]? in try cursor.seek(key); return cursor.isValid ? cursor.key : nil }
         if verified {
-            guard let hit = found, let hit else { preconditionFailure("get misses an iterated key of a verified table") }
-            precondition(hit.key == key && hit.value == value, "get returned another entry")
-            precondition(landed == .some(key), "seek to an iterated key lands elsewhere")
+            guard let hit = found, let hit else { fatalError("get misses an iterated key of a verified table") }
+            require(hit.key == key && hit.value == value, "get returned another entry")
+            require(landed == .some(key), "seek to an iterated key lands elsewhere")
         }
     }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    check(input)
-    let fixed = repaired(input)
-    if fixed != input { check(fixed) }
+    checkAsGivenAndRepaired(data, size, repair: repaired, check: check)
     return 0
 }
 

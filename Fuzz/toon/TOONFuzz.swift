@@ -2,14 +2,12 @@
 // Checks beyond "no crash": a table that decodes encodes again, the
 // encoding decodes to the same table, and encoding is stable (encoding the
 // re-decoded table gives the same text).
-import CFuzzing
+import FuzzSupport
 import SochTOON
 
 @_cdecl("fuzz_toon_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzTOON(data ?? UnsafePointer(bitPattern: 1)!, size) }
+    runFuzzer(argc, argv) { data, size in fuzzTOON(inputBytes(data), size) }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -27,9 +25,4 @@ public func fuzzTOON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     require(again == table, "round trip changed the table:\n\(text.debugDescription)\n\(encoded.debugDescription)")
     require((try? TOON.encode(again)) == encoded, "encoding is not stable:\n\(encoded.debugDescription)")
     return 0
-}
-
-/// A failed check, with its message (a release build drops precondition's).
-func require(_ condition: Bool, _ message: @autoclosure () -> String = "") {
-    if !condition { fatalError(message()) }
 }

@@ -16,29 +16,13 @@
 // - strict and salvage agree: same records, and strict throws walCorruption
 //   exactly when salvage reports that corruption;
 // - batch keys/values returned by WriteBatch.forEach lie inside the payload.
-import CFuzzing
+import FuzzStorageSupport
+import FuzzSupport
 @testable import SochStorage
 
 @_cdecl("fuzz_wal_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var argc = argc
-    var argv = Optional(argv)
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data ?? UnsafePointer(bitPattern: 1)!, size) }
-}
-
-/// The input, as a read-only file.
-final class MemoryFile: ReadableFile, @unchecked Sendable {
-    let path: String
-    let bytes: [UInt8]
-    var size: UInt64 { UInt64(bytes.count) }
-    init(path: String, bytes: [UInt8]) { self.path = path; self.bytes = bytes }
-    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard offset < size else { return 0 }
-        let n = min(buffer.count, bytes.count - Int(offset))
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: n) }
-        return n
-    }
-    func close() {}
+    runFuzzer(argc, argv) { data, size in fuzz(inputBytes(data), size) }
 }
 
 /// A file system holding one file; WALReader only opens it for reading.
@@ -94,23 +78,23 @@ func readSegment(_ fs: OneFileSystem, isLast: Bool, mode: WALRecovery) -> Outcom
         out.report = try WALReader.read(fileSystem: fs, path: fs.file.path, isLastSegment: isLast, mode: mode,
                                         counters: counters) { payload, offset in
             let start = Int(offset) + WALFormat.recordHeaderSize
-            precondition(offset >= previousEnd && start + payload.count <= input.count, "record outside the input or overlapping")
-            precondition(payload.elementsEqual(input[start..<(start + payload.count)]), "payload differs from the input bytes")
-            precondition(Checksum.crc32c(payload) == load32(input, Int(offset) + 8), "payload CRC does not match")
+            require(offset >= previousEnd && start + payload.count <= input.count, "record outside the input or overlapping")
+            require(payload.elementsEqual(input[start..<(start + payload.count)]), "payload differs from the input bytes")
+            require(Checksum.crc32c(payload) == load32(input, Int(offset) + 8), "payload CRC does not match")
             previousEnd = UInt64(start + payload.count)
             out.records.append((offset, Array(payload)))
         }
     } catch let e as StorageError {
         out.error = e
     } catch {
-        preconditionFailure("non-StorageError \(error)")
+        fatalError("non-StorageError \(error)")
     }
     if let r = out.report {
-        precondition(r.fileSize == UInt64(input.count) && r.validEnd <= r.fileSize, "report out of range")
-        precondition(r.records == out.records.count, "record count differs from records delivered")
-        precondition(r.tornTailBytes == 0 || r.tornTailBytes == r.fileSize - r.validEnd, "torn tail inconsistent")
+        require(r.fileSize == UInt64(input.count) && r.validEnd <= r.fileSize, "report out of range")
+        require(r.records == out.records.count, "record count differs from records delivered")
+        require(r.tornTailBytes == 0 || r.tornTailBytes == r.fileSize - r.validEnd, "torn tail inconsistent")
         if let last = out.records.last {
-            precondition(r.corruption != nil || r.validEnd == last.offset + 12 + UInt64(last.payload.count),
+            require(r.corruption != nil || r.validEnd == last.offset + 12 + UInt64(last.payload.count),
                          "validEnd is not the end of the last record")
         }
     }
@@ -125,7 +109,7 @@ func replay(_ payload: [UInt8], into mem: Memtable) {
         try batch.forEach { _, key, value in
             payload.withUnsafeBytes { p in
                 for part in [key, value] where part.count > 0 {
-                    precondition(part.baseAddress! >= p.baseAddress! && part.baseAddress! + part.count <= p.baseAddress! + p.count,
+                    require(part.baseAddress! >= p.baseAddress! && part.baseAddress! + part.count <= p.baseAddress! + p.count,
                                  "batch entry outside the payload")
                 }
             }
@@ -133,7 +117,7 @@ func replay(_ payload: [UInt8], into mem: Memtable) {
         try mem.add(batch)
     } catch is StorageError {
     } catch {
-        preconditionFailure("non-StorageError \(error)")
+        fatalError("non-StorageError \(error)")
     }
 }
 
@@ -143,12 +127,12 @@ func check(_ bytes: [UInt8]) {
         let strict = readSegment(fs, isLast: isLast, mode: .strict)
         let salvage = readSegment(fs, isLast: isLast, mode: .salvage)
         // Both modes deliver the same records; they differ only in how damage is reported.
-        precondition(strict.records.map(\.offset) == salvage.records.map(\.offset), "strict and salvage delivered different records")
+        require(strict.records.map(\.offset) == salvage.records.map(\.offset), "strict and salvage delivered different records")
         if case .walCorruption? = strict.error {
-            precondition(salvage.report?.corruption == strict.error, "strict threw \(strict.error!), salvage reported \(String(describing: salvage.report?.corruption))")
+            require(salvage.report?.corruption == strict.error, "strict threw \(strict.error!), salvage reported \(String(describing: salvage.report?.corruption))")
         } else {
-            precondition(salvage.report?.corruption == nil, "salvage found corruption strict did not")
-            precondition(strict.error == salvage.error, "strict and salvage failed differently")
+            require(salvage.report?.corruption == nil, "salvage found corruption strict did not")
+            require(strict.error == salvage.error, "strict and salvage failed differently")
         }
         if isLast, !salvage.records.isEmpty {
             let mem = Memtable()   // one per segment, as in Recovery (4 MiB arena: made only when needed)
@@ -159,9 +143,6 @@ func check(_ bytes: [UInt8]) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
-    check(input)
-    let fixed = repaired(input)
-    if fixed != input { check(fixed) }
+    checkAsGivenAndRepaired(data, size, repair: repaired, check: check)
     return 0
 }

@@ -2,7 +2,8 @@
 // (https://llvm.org/docs/LibFuzzer.html#using-libfuzzer-as-a-library).
 // SwiftPM links an executable with `--defsym main=<module>_main`, which
 // under -parse-as-library nothing defines; each fuzz target defines
-// `<module>_main` (FuzzMain in its file) and hands its test function here.
+// `<module>_main` (fuzzMain in its file), which hands its test function
+// here through FuzzSupport's runFuzzer.
 #include <stddef.h>
 #include <stdint.h>
 
