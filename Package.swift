@@ -34,6 +34,10 @@ let package = Package(
         .executable(name: "sochdb-examples", targets: ["sochdb-examples"]),
         .executable(name: "sochdb-server", targets: ["sochdb-server"]),
         .library(name: "SochClient", targets: ["SochClient"]),
+        // The C ABI (include/sochdb.h). SwiftPM names the file after the
+        // product, libsochdb-ffi.so (an executable already owns "sochdb");
+        // scripts/build-native.sh installs it as libsochdb.so, its soname.
+        .library(name: "sochdb-ffi", type: .dynamic, targets: ["SochFFI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -79,6 +83,26 @@ let package = Package(
             swiftSettings: nativeFlags
         ),
         .target(name: "SochClient", dependencies: ["SochDB", "SochWire"], swiftSettings: nativeFlags),
+        // The C ABI: a C half (thread-local last error, sochdb_free) and the
+        // Swift entry points over the embedded Database. Linked with the
+        // Swift runtime inside (-static-stdlib) and only sochdb_* exported, so
+        // no target may depend on it (a test binary would get two runtimes):
+        // it is tested through its header (Tests/CABI) and from Python.
+        .target(name: "CSochFFI"),
+        .target(
+            name: "SochFFI",
+            dependencies: ["SochDB", "CSochFFI"],
+            exclude: ["exports.map"],
+            swiftSettings: nativeFlags,
+            // Foundation's own static dependencies are named explicitly: its
+            // module, compiled for dynamic linking, does not autolink them.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libsochdb.so",
+                                           "-lFoundationInternationalization", "-lFoundationEssentials",
+                                           "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
+                                           "-l_FoundationCShims",
+                                           "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/SochFFI/exports.map"],
+                                          .when(platforms: [.linux]))]
+        ),
         .executableTarget(
             name: "sochdb-server",
             dependencies: [

@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite (debug build): `bash scripts/test.sh`,
-# then replays the fuzz corpora; `bash scripts/test.sh --filter X` runs only
-# the Swift tests that match.
+# Sets up and runs the whole test suite: `bash scripts/test.sh`.
+#   1. the Swift tests (debug build);
+#   2. the C ABI: builds libsochdb and the binaries (scripts/build-native.sh),
+#      compiles Tests/CABI/abi_smoke.c against include/sochdb.h and runs it;
+#   3. the Python SDK: a fresh virtualenv, `pip install ./python` (the
+#      README's install command) and pytest against the installed package;
+#   4. replays the fuzz corpora under ASan (docs/fuzzing.md).
+# `bash scripts/test.sh --filter X` runs only the Swift tests that match.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 swift build --build-tests
 swift test --skip-build "$@"
-# With no arguments (the README's and CI's run), replay every fuzz target's
-# committed corpus under ASan (docs/fuzzing.md): a regression fails here.
-if [[ $# -eq 0 ]]; then bash scripts/fuzz.sh --replay; fi
+[[ $# -eq 0 ]] || exit 0
+
+bash scripts/build-native.sh
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cc -std=c11 -Wall -Wextra -Werror -I include Tests/CABI/abi_smoke.c -o "$scratch/abi_smoke" \
+   -L .build/native/lib -lsochdb -Wl,-rpath,"$PWD/.build/native/lib" -lm
+"$scratch/abi_smoke" "$scratch"
+
+venv=.build/venv-test
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet ./python pytest
+# From outside python/, so `import sochdb` can only find the installed copy.
+(cd "$scratch" && SOCHDB_TEST_INSTALLED=1 "$OLDPWD/$venv/bin/python" -m pytest -q -p no:cacheprovider \
+   "$OLDPWD/python/tests")
+
+bash scripts/fuzz.sh --replay

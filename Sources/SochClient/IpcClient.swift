@@ -230,7 +230,7 @@ public final class IpcClient: @unchecked Sendable {
     }
 
     private func sqlText(_ sql: String, parameters: [SQLValue], format: Request.ResultFormat) throws(SochDBError) -> String {
-        let params = parameters.isEmpty ? "" : "[" + parameters.map(SQLResultJSON.encode).joined(separator: ",") + "]"
+        let params = SQLJSON.parametersJSON(parameters)
         let bytes = try expectValue(.executeSQL(sql: sql, format: format, parametersJSON: params)) ?? []
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -32,15 +32,4 @@ enum SQLResultJSON {
         }
         return SQLResult(columns: w.columns, rows: rows, rowsAffected: w.rows_affected)
     }
-
-    static func encode(_ v: SQLValue) -> String {
-        switch v {
-        case .null: return "null"
-        case .integer(let i): return String(i)
-        case .real(let d): return d.isFinite ? MetadataValue.double(d).json : "null"
-        case .text(let s): return MetadataValue.string(s).json
-        case .boolean(let b): return b ? "true" : "false"
-        case .blob(let b): return "{\"$blob\":\"" + b.map { String(format: "%02x", $0) }.joined() + "\"}"
-        }
-    }
 }

@@ -38,7 +38,7 @@ public final class SQLEngine: @unchecked Sendable {
         self.keys = SQLKeys(prefix: keyPrefix)
         self.rowids = RowidAllocator(storage: storage, keys: keys)
         self.state = Mutex(CacheState())
-        let transaction = storage.beginTransaction()
+        let transaction = storage.beginInternalTransaction()
         defer { transaction.abort() }
         _ = try catalog(WriteOverlay(transaction))
     }

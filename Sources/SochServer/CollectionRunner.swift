@@ -48,7 +48,7 @@ struct CollectionRunner {
                 WireHit(id: $0.id, distance: $0.distance, metadataJSON: MetadataValue.object($0.metadata).json)
             })
         case .collectionInfo(let name):
-            return .value(Array(Self.infoJSON(try database.collection(name).info()).utf8))
+            return .value(Array(try database.collection(name).info().json.utf8))
         case .collectionList:
             let names = try database.listCollections()
             return .value(Array(MetadataValue.list(names.map { .string($0) }).json.utf8))
@@ -66,16 +66,5 @@ struct CollectionRunner {
             throw .invalidArgument("metadata must be a JSON object")
         }
         return o
-    }
-
-    static func infoJSON(_ info: CollectionInfo) -> String {
-        let c = info.config
-        let fields: Metadata = [
-            "name": .string(c.name), "dimension": .int(Int64(c.dimension)), "metric": .string(c.metric.rawValue),
-            "m": .int(Int64(c.m)), "ef_construction": .int(Int64(c.efConstruction)), "count": .int(Int64(info.count)),
-            "graph_nodes": .int(Int64(info.graphNodes)), "tombstones": .int(Int64(info.tombstones)),
-            "rebuilds": .int(Int64(info.rebuilds)),
-        ]
-        return MetadataValue.object(fields).json
     }
 }

@@ -132,17 +132,8 @@ struct RequestExecutor: Sendable {
 
     /// The engine's statistics by the seed's names, then the server's.
     func statsJSON() -> String {
-        var parts: [String] = []
-        for (name, value) in database.stats() {
-            let v: String
-            switch value {
-            case .integer(let i): v = String(i)
-            case .real(let d): v = d.isFinite ? String(d) : "0"
-            case .list(let l): v = "[" + l.map(String.init).joined(separator: ",") + "]"
-            }
-            parts.append("\"\(name)\":\(v)")
-        }
-        for (name, value) in statistics.fields { parts.append("\"\(name)\":\(value)") }
-        return "{" + parts.joined(separator: ",") + "}"
+        let server = statistics.fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
+        let engine = database.statsJSON()
+        return server.isEmpty ? engine : String(engine.dropLast()) + "," + server + "}"
     }
 }

@@ -60,3 +60,19 @@ enum CollectionChange {
     case upsert(id: String, label: Int64, vector: [Float], metadata: Metadata, replaced: Int64?)
     case delete(id: String, label: Int64)
 }
+
+extension CollectionInfo {
+    /// `{"name", "dimension", "metric", "m", "ef_construction", "count",
+    /// "graph_nodes", "tombstones", "rebuilds"}`: the IPC protocol's and the
+    /// C ABI's form.
+    public var json: String {
+        let c = config
+        let fields: Metadata = [
+            "name": .string(c.name), "dimension": .int(Int64(c.dimension)), "metric": .string(c.metric.rawValue),
+            "m": .int(Int64(c.m)), "ef_construction": .int(Int64(c.efConstruction)), "count": .int(Int64(count)),
+            "graph_nodes": .int(Int64(graphNodes)), "tombstones": .int(Int64(tombstones)),
+            "rebuilds": .int(Int64(rebuilds)),
+        ]
+        return MetadataValue.object(fields).json
+    }
+}

@@ -192,22 +192,50 @@ public final class Database: @unchecked Sendable {
         engine.statistics().dictionary.map { ($0.0, $0.1) } + [("queries_executed", .integer(queriesExecuted))]
     }
 
+    /// ``stats()`` as one JSON object (`{"keys_count": 12, …}`), for the
+    /// C ABI and the wire.
+    public func statsJSON() -> String {
+        "{" + stats().map { "\"\($0.name)\":\($0.value.json)" }.joined(separator: ",") + "}"
+    }
+
     /// SQL statements run so far (the SQL layer counts them).
     var queriesExecuted: UInt64 { UInt64(sql.statementsExecuted) }
 
     deinit { try? engine.close() }
 }
 
-/// A batched scan of application keys (``Database/scanBatched(start:end:batchSize:)``).
+/// A batched scan of application keys (``Database/scanBatched(start:end:batchSize:)``,
+/// ``DatabaseTransaction/scanBatched(start:end:batchSize:)``), streamed
+/// from the snapshot. Not thread-safe.
 public final class DatabaseCursor {
-    private let cursor: ScanCursor
+    private enum Source {
+        case snapshot(ScanCursor)
+        case transaction(TransactionCursor)
+    }
+
+    private let source: Source
     public let batchSize: Int
 
-    init(_ cursor: ScanCursor, batchSize: Int) { self.cursor = cursor; self.batchSize = max(1, batchSize) }
+    init(_ cursor: ScanCursor, batchSize: Int) { source = .snapshot(cursor); self.batchSize = max(1, batchSize) }
+    init(_ cursor: TransactionCursor, batchSize: Int) { source = .transaction(cursor); self.batchSize = max(1, batchSize) }
 
     /// The next batch (empty at the end).
     public func next() throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
-        try SochDBError.wrap { try cursor.nextBatch(maxEntries: batchSize) }
+        switch source {
+        case .snapshot(let cursor): return try SochDBError.wrap { try cursor.nextBatch(maxEntries: batchSize) }
+        case .transaction: return try nextPacked().map { (Array($0.key), Array($0.value)) }
+        }
+    }
+
+    /// The next batch packed into one buffer (no allocation per pair); empty
+    /// at the end. The fastest way to move a scan across a boundary.
+    /// `maxEntries` overrides the cursor's batch size for this call.
+    public func nextPacked(maxEntries: Int? = nil) throws(SochDBError) -> ScanBatch {
+        let limit = max(1, maxEntries ?? batchSize)
+        switch source {
+        case .snapshot(let cursor): return try SochDBError.wrap { try cursor.nextPackedBatch(maxEntries: limit) }
+        case .transaction(let cursor): return try SochDBError.wrap { try cursor.nextPackedBatch(maxEntries: limit) }
+        }
     }
 
     func all() throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {

@@ -58,6 +58,16 @@ public final class DatabaseTransaction {
         return try SochDBError.wrap { try txn.scan(from: start, to: upper) }
     }
 
+    /// ``scan(start:end:)`` streamed in batches of about `batchSize` pairs
+    /// (the transaction's own writes merge into them): the range is never
+    /// held in memory whole. The writes it merges are those made before
+    /// this call.
+    public func scanBatched(start: [UInt8]? = nil, end: [UInt8]? = nil, batchSize: Int = 1024) throws(SochDBError) -> DatabaseCursor {
+        if let start { try KeyEncoding.checkApplicationKey(start) }
+        let upper = KeyEncoding.applicationEnd(end)
+        return try SochDBError.wrap { DatabaseCursor(try txn.scanCursor(from: start, to: upper), batchSize: batchSize) }
+    }
+
     public func scanPrefix(_ prefix: [UInt8]) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
         try scan(start: prefix, end: ScanCursor.prefixEnd(prefix))
     }

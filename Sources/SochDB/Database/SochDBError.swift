@@ -16,6 +16,8 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An SQL statement failed: syntax (with its position), types,
     /// constraints, an unknown table or column (codes 8xx).
     case sql(SQLError)
+    /// TOON text that does not parse, or records that do not encode (130–143).
+    case toon(TOONError)
     /// A path, key or argument the API does not accept (empty path segment,
     /// NUL byte, a key in the reserved 0xFF namespace…).
     case invalidArgument(String)
@@ -40,6 +42,7 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .transaction(let e): return e.code
         case .vector(let e): return e.code
         case .sql(let e): return e.code
+        case .toon(let e): return e.code
         case .invalidArgument: return 120
         case .notFound: return 121
         case .alreadyExists: return 122
@@ -50,12 +53,21 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The code reported across a boundary (the C ABI's return value, the
+    /// wire's ERROR frame): ``code``, except that a conflict is 600 whichever
+    /// API raised it, so a caller retries on one code.
+    public var boundaryCode: Int32 {
+        if case .sql(.transaction(let e)) = self { return e.code }
+        return code
+    }
+
     public var description: String {
         switch self {
         case .database(let e): return e.description
         case .transaction(let e): return e.description
         case .vector(let e): return e.description
         case .sql(let e): return e.description
+        case .toon(let e): return e.description
         case .invalidArgument(let why): return "invalid argument: \(why)"
         case .notFound(let what): return "not found: \(what)"
         case .alreadyExists(let what): return "already exists: \(what)"
@@ -66,6 +78,10 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Maps an error of any SochDB module to its family (for a boundary that
+    /// reports every failure as one type); anything else is a bug of ours.
+    public init(wrapping error: any Error) { self.init(error) }
+
     /// Maps an engine error to its family; anything else is a bug of ours.
     init(_ error: any Error) {
         switch error {
@@ -74,6 +90,7 @@ public enum SochDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case let e as TransactionError: self = .transaction(e)
         case let e as SochVectorError: self = .vector(e)
         case let e as SQLError: self = .sql(e)
+        case let e as TOONError: self = .toon(e)
         default: self = .database(.closed("unexpected error: \(error)"))
         }
     }

@@ -96,7 +96,7 @@ final class RowidAllocator: Sendable {
         OrderedKeyEncoding.appendBigEndian(UInt64(bitPattern: high), to: &value)
         var attempt = 1
         while true {
-            let transaction = storage.beginTransaction()
+            let transaction = storage.beginInternalTransaction()
             do {
                 try transaction.put(keys.rowidCounter(table.id), value)
                 try transaction.commit()

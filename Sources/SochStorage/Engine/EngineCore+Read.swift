@@ -34,16 +34,17 @@ extension EngineCore {
     /// is live, so a group already numbered but not yet visible when this
     /// one begins went unrecorded: wait for it to finish first (at most one
     /// group commit), so that every commit after the snapshot is recorded.
-    func beginTransaction() -> Transaction {
+    func beginTransaction(counted: Bool = true) -> Transaction {
         mutex.withLock {
             liveTransactions += 1
             while latestSequence < lastAllocated && backgroundError == nil { mutex.wait() }
         }
-        return Transaction(engine: self)
+        return Transaction(engine: self, counted: counted)
     }
 
-    func transactionFinished(committed: Bool) {
+    func transactionFinished(committed: Bool, counted: Bool) {
         mutex.withLock { liveTransactions -= 1 }
+        if !counted { return }
         if committed { counters.transactionsCommitted.add(1) } else { counters.transactionsAborted.add(1) }
     }
 

@@ -88,6 +88,12 @@ public final class StorageEngine: @unchecked Sendable {
     /// (see ``Transaction``).
     public func beginTransaction() -> Transaction { core.beginTransaction() }
 
+    /// A transaction of the engine's own layers (the SQL catalog read at
+    /// open, rowid block reservations) that the `transactions_committed` /
+    /// `transactions_aborted` statistics leave out: they count the
+    /// application's transactions.
+    public func beginInternalTransaction() -> Transaction { core.beginTransaction(counted: false) }
+
     /// Runs `body` in a transaction that commits when it returns and aborts
     /// when it throws; returns the body's result and the commit's LSN.
     /// Conflicts surface as ``TransactionError/conflict(key:)`` from commit.

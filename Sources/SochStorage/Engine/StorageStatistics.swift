@@ -72,11 +72,12 @@ public struct StorageStatistics: Sendable, Equatable {
 public enum StatisticValue: Sendable, Equatable {
     case integer(UInt64), real(Double), list([UInt64])
 
-    var json: String {
+    /// The value as JSON (a non-finite real is 0).
+    public var json: String {
         switch self {
         case .integer(let v): return String(v)
         case .real(let v): return v.isFinite ? String(v) : "0"
-        case .list(let l): return "[" + l.map(String.init).joined(separator: ", ") + "]"
+        case .list(let l): return "[" + l.map(String.init).joined(separator: ",") + "]"
         }
     }
 }

@@ -54,12 +54,15 @@ public final class Transaction {
     private var guards: Set<ByteKey> = []
     private var guardPrefixes: [[UInt8]] = []
     private var state = State.active
+    /// Whether the statistics count this transaction (internal ones are not).
+    private let counted: Bool
 
     private enum State { case active, committed, aborted }
     private static let nextID = Atomic<UInt64>(1)
 
-    init(engine: EngineCore) {
+    init(engine: EngineCore, counted: Bool = true) {
         self.engine = engine
+        self.counted = counted
         snapshot = engine.snapshot()
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
@@ -123,6 +126,19 @@ public final class Transaction {
         return try BufferedWrites.merge(writes, from: start, to: end) { emit in try cursor.forEach(emit) }
     }
 
+    /// The pairs of ``scan(from:to:)`` streamed in packed batches (no array
+    /// of the whole range): the snapshot's pairs merged with this
+    /// transaction's writes in the range as they are now.
+    public func scanCursor(from start: [UInt8]? = nil, to end: [UInt8]? = nil) throws -> TransactionCursor {
+        try checkActive()
+        let cursor = try engine.scan(from: start, to: end, snapshot: snapshot)
+        let own = writes.compactMap { k, v -> (key: [UInt8], value: [UInt8]?)? in
+            let inRange = (start.map { compareBytes(k.bytes, $0) >= 0 } ?? true) && (end.map { compareBytes(k.bytes, $0) < 0 } ?? true)
+            return inRange ? (k.bytes, v) : nil
+        }.sorted { compareBytes($0.key, $1.key) < 0 }
+        return TransactionCursor(base: cursor, own: own)
+    }
+
     /// Every pair whose key starts with `prefix`, as ``scan(from:to:)``.
     public func scan(prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
         try scan(from: prefix, to: ScanCursor.prefixEnd(prefix))
@@ -166,6 +182,6 @@ public final class Transaction {
         guards.removeAll()
         guardPrefixes.removeAll()
         snapshot.release()
-        engine.transactionFinished(committed: state == .committed)
+        engine.transactionFinished(committed: state == .committed, counted: counted)
     }
 }

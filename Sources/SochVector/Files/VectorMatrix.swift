@@ -17,6 +17,16 @@ public final class VectorMatrix: @unchecked Sendable {
         self.owner = owner
     }
 
+    /// A matrix over `count × dimension` floats the caller owns, read in
+    /// place (no copy): for a caller across a boundary (the C ABI reading a
+    /// numpy array). The memory must stay valid and unchanged for as long as
+    /// the matrix, or anything built from it that keeps it, is alive.
+    public static func borrowing(_ base: UnsafePointer<Float>, count: Int, dimension: Int) throws -> VectorMatrix {
+        guard dimension > 0 else { throw SochVectorError.invalidArgument("dimension must be positive, got \(dimension)") }
+        guard count >= 0 else { throw SochVectorError.invalidArgument("count must be ≥ 0, got \(count)") }
+        return VectorMatrix(base: base, count: count, dimension: dimension, owner: nil)
+    }
+
     /// Copies `rows`, which must all have the same length (`dimension`, or the
     /// first row's if `dimension` is nil). Throws `.dimensionMismatch` otherwise.
     public convenience init(rows: [[Float]], dimension: Int? = nil) throws {
