@@ -1,8 +1,6 @@
 import CSochFFI
-import Dispatch
 import Foundation
 import SochDB
-import Synchronization
 
 // sochdb_collection_* (include/sochdb.h, "Vector collections").
 
@@ -131,25 +129,6 @@ public func sochdb_collection_upsert(_ c: OpaquePointer?, _ count: Int, _ ids: U
     }
 }
 
-/// Runs `body(i)` for every query index on up to all cores; the first
-/// error wins and stops the others from starting new queries.
-private func forEachQuery(_ count: Int, _ body: @Sendable (Int) throws(SochDBError) -> Void) throws(SochDBError) {
-    if count == 1 { try body(0); return }
-    let failure = Mutex<SochDBError?>(nil)
-    let next = Atomic<Int>(0)
-    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if i >= count || failure.withLock({ $0 != nil }) { return }
-            do throws(SochDBError) { try body(i) } catch { failure.withLock { if $0 == nil { $0 = error } } }
-        }
-    }
-    if let e = failure.withLock({ $0 }) { throw e }
-}
-
-private struct SendablePointer<T>: @unchecked Sendable { let base: T }
-
 @_cdecl("sochdb_collection_search")
 public func sochdb_collection_search(_ c: OpaquePointer?, _ queries: UnsafePointer<Float>?, _ queryCount: Int,
                                      _ dimension: Int, _ k: Int, _ ef: Int, _ filterJSON: UnsafePointer<CChar>?,
@@ -170,27 +149,40 @@ public func sochdb_collection_search(_ c: OpaquePointer?, _ queries: UnsafePoint
         if let text = try optionalString(filterJSON, "filter_json") {
             do { filter = try MetadataFilter.parse(json: text) } catch { throw invalid("filter: \(error)") }
         }
-        let results = Mutex<[[CollectionSearchResult]]>(Array(repeating: [], count: queryCount))
-        let q = SendablePointer(base: queries), f = filter
-        try forEachQuery(queryCount) { i throws(SochDBError) in
-            let vector = Array(UnsafeBufferPointer(start: q.base + i * dimension, count: dimension))
-            let hits = try coll.search(vector, k: k, ef: ef == 0 ? nil : ef, filter: f)
-            results.withLock { $0[i] = hits }
-        }
-        let all = results.withLock { $0 }
-        var idsJSON: [String] = [], metadataJSON: [String] = []
-        idsJSON.reserveCapacity(queryCount)
+        let matrix = try wrapped { try VectorMatrix.borrowing(queries, count: queryCount, dimension: dimension) }
+        let all = try coll.searchBatch(matrix, k: k, ef: ef == 0 ? nil : ef, filter: filter)
+        // {"ids": [[…], …], "metadata": [[…], …]}, written into one buffer.
+        var text = [UInt8]()
+        text.reserveCapacity(queryCount * k * 16 + 16)
+        text.append(contentsOf: Array(#"{"ids":["#.utf8))
         for (i, hits) in all.enumerated() {
             counts[i] = UInt32(hits.count)
             for j in 0..<k { distances[i * k + j] = j < hits.count ? hits[j].distance : .infinity }
-            idsJSON.append("[" + hits.map { MetadataValue.string($0.id).json }.joined(separator: ",") + "]")
-            if withMetadata != 0 {
-                metadataJSON.append("[" + hits.map { MetadataValue.object($0.metadata).json }.joined(separator: ",") + "]")
+            if i > 0 { text.append(UInt8(ascii: ",")) }
+            text.append(UInt8(ascii: "["))
+            for (j, hit) in hits.enumerated() {
+                if j > 0 { text.append(UInt8(ascii: ",")) }
+                JSONText.append(hit.id, to: &text)
             }
+            text.append(UInt8(ascii: "]"))
         }
-        var text = "{\"ids\":[" + idsJSON.joined(separator: ",") + "]"
-        if withMetadata != 0 { text += ",\"metadata\":[" + metadataJSON.joined(separator: ",") + "]" }
-        out.pointee = try mallocString(text + "}")
+        text.append(UInt8(ascii: "]"))
+        if withMetadata != 0 {
+            text.append(contentsOf: Array(#","metadata":["#.utf8))
+            for (i, hits) in all.enumerated() {
+                if i > 0 { text.append(UInt8(ascii: ",")) }
+                text.append(UInt8(ascii: "["))
+                for (j, hit) in hits.enumerated() {
+                    if j > 0 { text.append(UInt8(ascii: ",")) }
+                    JSONText.append(.object(hit.metadata), to: &text)
+                }
+                text.append(UInt8(ascii: "]"))
+            }
+            text.append(UInt8(ascii: "]"))
+        }
+        text.append(UInt8(ascii: "}"))
+        text.append(0)
+        out.pointee = UnsafeMutableRawPointer(try mallocCopy(text)).assumingMemoryBound(to: CChar.self)
     }
 }
 

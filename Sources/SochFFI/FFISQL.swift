@@ -48,20 +48,6 @@ public func sochdb_txn_execute(_ txn: OpaquePointer?, _ sql: UnsafePointer<CChar
     }
 }
 
-/// JSON to a TOON value, keeping the order of an object's keys as written
-/// (Foundation's decoder would sort them).
-func toonValue(_ json: MetadataValue) -> TOONValue {
-    switch json {
-    case .null: return .null
-    case .bool(let b): return .bool(b)
-    case .int(let i): return .int(i)
-    case .double(let d): return .double(d)
-    case .string(let s): return .string(s)
-    case .list(let l): return .list(l.map(toonValue))
-    case .object(let o): return .object(o.keys.sorted().map { ($0, toonValue(o[$0]!)) })
-    }
-}
-
 /// A TOON value as JSON text.
 func json(_ value: TOONValue) -> String {
     switch value {
@@ -90,7 +76,7 @@ public func sochdb_toon_encode(_ table: UnsafePointer<CChar>?, _ recordsJSON: Un
         records.reserveCapacity(items.count)
         for item in items {
             guard case .object(let o) = item else { throw invalid("records_json must be a JSON array of objects") }
-            records.append(o.mapValues(toonValue))
+            records.append(o.mapValues(\.toonValue))
         }
         var fields: [String]?
         if let text = try optionalString(fieldsJSON, "fields_json") {

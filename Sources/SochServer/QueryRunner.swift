@@ -40,25 +40,13 @@ struct QueryRunner {
     static func record(key: [UInt8], value: [UInt8]) -> [String: TOONValue] {
         if value.first == UInt8(ascii: "{"),
            case .object(let fields)? = try? JSONDecoder().decode(MetadataValue.self, from: Data(value)) {
-            return fields.mapValues(toon)
+            return fields.mapValues(\.toonValue)
         }
         return ["key": .string(text(key)), "value": .string(text(value))]
     }
 
     static func text(_ bytes: [UInt8]) -> String {
         String(validating: bytes, as: UTF8.self) ?? bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func toon(_ v: MetadataValue) -> TOONValue {
-        switch v {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .int(i)
-        case .double(let d): return .double(d)
-        case .string(let s): return .string(s)
-        case .list(let l): return .list(l.map(toon))
-        case .object(let o): return .object(o.keys.sorted().map { ($0, toon(o[$0]!)) })
-        }
     }
 
     /// A TOON table name from the prefix: `users/` → `users`, other

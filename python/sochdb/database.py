@@ -19,7 +19,6 @@ from itertools import accumulate, islice
 from collections.abc import Mapping
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import _ffi
 from ._ffi import byref, c_int32, c_size_t, c_uint64, c_void_p, check, lib, take_bytes, take_text
 from .errors import DatabaseError, TransactionError
 

@@ -10,20 +10,12 @@ import os
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-_PYTHON_DIR = Path(__file__).resolve().parents[1]
 # (conftest.py puts the package on sys.path, or checks the installed one is used)
-try:
-    import sochdb  # noqa: F401
-except Exception:  # pragma: no cover - only without the native library
-    _pkg = types.ModuleType("sochdb")
-    _pkg.__path__ = [str(_PYTHON_DIR / "sochdb")]
-    sys.modules["sochdb"] = _pkg
 
 import sochdb._paths as _paths  # noqa: E402
 import sochdb.bulk as bulk  # noqa: E402

@@ -268,3 +268,23 @@ def test_data_survives_reopen_without_checkpoint(tmp_path):
         db.put_path("a/b/c", b"path")
     with Database.open(path) as db:
         assert db.get(b"k99") == b"v99" and db.get_path("a/b/c") == b"path"
+
+
+def test_transaction_scans_stream_and_merge_own_writes(db):
+    with db.transaction() as txn:
+        for i in range(5000):
+            txn.put(f"k{i:05d}".encode(), b"base")
+    txn = db.transaction()
+    txn.delete(b"k00000")
+    txn.put(b"k00001", b"mine")
+    txn.put(b"k02500x", b"inserted")
+    for i in range(1000, 2000):
+        txn.delete(f"k{i:05d}".encode())  # a whole batch of the snapshot hidden
+    it = txn.scan_batched(b"k", b"l", batch_size=1000)
+    txn.put(b"k99999", b"after the scan opened")
+    got = list(it)
+    assert len(got) == 5000 - 1 - 1000 + 1
+    assert got[0] == (b"k00001", b"mine") and (b"k02500x", b"inserted") in got
+    assert all(k != b"k99999" for k, _ in got) and [k for k, _ in got] == sorted(k for k, _ in got)
+    assert list(txn.scan_prefix(b"k99999")) == [(b"k99999", b"after the scan opened")]
+    txn.abort()

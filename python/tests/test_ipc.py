@@ -44,14 +44,8 @@ from sochdb.ipc import IpcClient, IpcCollection, Query, SQLResult, _parse_toon  
 
 SERVER_BINARY = find_binary("sochdb-server")
 
-# The seed's examples say `from sochdb import IpcClient`; the package's
-# __init__ is written separately and may not export it yet.
-try:
-    from sochdb import IpcClient as _Exported  # noqa: F401
-
-    SEED_IMPORT = "from sochdb import IpcClient"
-except ImportError:
-    SEED_IMPORT = "from sochdb.ipc import IpcClient"
+# The seed's examples import it from the package.
+SEED_IMPORT = "from sochdb import IpcClient"
 
 
 # ---------------------------------------------------------------------------

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import traceback
-import types
-from pathlib import Path
 
 import pytest
 
-# Import sochdb.plugins without needing the package __init__ to succeed (it may
-# load the native library, which need not be built for these tests).
-_PYTHON_DIR = Path(__file__).resolve().parents[1]
 # (conftest.py puts the package on sys.path, or checks the installed one is used)
-try:
-    import sochdb  # noqa: F401
-except Exception:  # pragma: no cover - only without the native library
-    _pkg = types.ModuleType("sochdb")
-    _pkg.__path__ = [str(_PYTHON_DIR / "sochdb")]
-    sys.modules["sochdb"] = _pkg
 
 import sochdb.errors as errors  # noqa: E402
 import sochdb.plugins as plugins  # noqa: E402

@@ -11,7 +11,6 @@ marked as such.
 import json
 import os
 import sys
-import threading
 import time
 import types
 import uuid

@@ -96,3 +96,19 @@ extension MetadataValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, E
 
 /// A vector's metadata: field name → value.
 public typealias Metadata = [String: MetadataValue]
+
+extension MetadataValue {
+    /// The same value as TOON; an object's keys in sorted order (a JSON
+    /// object has none of its own here).
+    public var toonValue: TOONValue {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .list(let l): return .list(l.map(\.toonValue))
+        case .object(let o): return .object(o.keys.sorted().map { ($0, o[$0]!.toonValue) })
+        }
+    }
+}

@@ -222,7 +222,7 @@ public final class VectorCollection: @unchecked Sendable {
 
     /// The query checks the graph makes, made first: a filter that admits
     /// nothing must not hide a bad query.
-    private func checkQuery(_ vector: [Float], k: Int, ef: Int?) throws(SochDBError) {
+    func checkQuery(_ vector: [Float], k: Int, ef: Int?) throws(SochDBError) {
         guard vector.count == dimension else { throw .vector(.dimensionMismatch(expected: dimension, actual: vector.count)) }
         guard (1...Self.maxSearchBreadth).contains(k) else {
             throw .invalidArgument("k must be in 1...\(Self.maxSearchBreadth), got \(k)")

@@ -47,7 +47,7 @@ public enum SQLJSON {
 
     /// A result's JSON text.
     public static func result(_ r: SQLResult, blobs: BlobStyle = .hexString) -> String {
-        let columns = r.columns.map { MetadataValue.string($0).json }.joined(separator: ",")
+        let columns = r.columns.map(JSONText.quoted).joined(separator: ",")
         let rows = r.rows.map { row in "[" + row.map { value($0, blobs: blobs) }.joined(separator: ",") + "]" }
         return "{\"columns\":[\(columns)],\"rows\":[\(rows.joined(separator: ","))],\"rows_affected\":\(r.rowsAffected)}"
     }
@@ -58,7 +58,7 @@ public enum SQLJSON {
         case .null: return "null"
         case .integer(let i): return String(i)
         case .real(let d): return d.isFinite ? MetadataValue.double(d).json : "null"
-        case .text(let s): return MetadataValue.string(s).json
+        case .text(let s): return JSONText.quoted(s)
         case .boolean(let b): return b ? "true" : "false"
         case .blob(let b):
             let hex = "\"" + hexString(b) + "\""
