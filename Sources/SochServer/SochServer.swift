@@ -104,8 +104,9 @@ public final class SochServer: Sendable {
             statistics.connectionsActive.subtract(1, ordering: .relaxed)
             statistics.connectionsRejected.add(1, ordering: .relaxed)
             logger.warning("refusing a connection: \(configuration.maxClients) clients already connected")
-            let frame = Response.error(code: SochDBError.limitExceeded("").code,
-                                       message: "too many clients: the server allows \(configuration.maxClients)").encodeFrame()
+            // The same wording as every other 702: "limit exceeded: …".
+            let frame = ErrorCodes.response(.limitExceeded("too many clients: the server allows \(configuration.maxClients)"))
+                .encodeFrame()
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(RejectHandler(frame: frame))
             }
