@@ -19,14 +19,8 @@ enum SQLResultJSON {
         for row in w.rows {
             var out: [SQLValue] = []
             for v in row {
-                switch v {
-                case .null: out.append(.null)
-                case .bool(let b): out.append(.boolean(b))
-                case .int(let i): out.append(.integer(i))
-                case .double(let d): out.append(.real(d))
-                case .string(let s): out.append(.text(s))
-                case .list, .object: throw .protocol("EXECUTE_SQL reply holds a nested value")
-                }
+                guard let value = SQLJSON.scalar(v) else { throw .protocol("EXECUTE_SQL reply holds a nested value") }
+                out.append(value)
             }
             rows.append(out)
         }

@@ -84,7 +84,6 @@ public func sochdb_get(_ db: OpaquePointer?, _ key: UnsafePointer<UInt8>?, _ key
     ffiCall { () throws(SochDBError) in
         let d = try database(db)
         let k = try bytes(key, keyLen, "key")
-        _ = try required(outValue, "out_value"); _ = try required(outLen, "out_len"); _ = try required(outFound, "out_found")
         try writeValue(try d.get(k), outValue, outLen, outFound)
     }
 }
@@ -114,7 +113,6 @@ public func sochdb_get_path(_ db: OpaquePointer?, _ path: UnsafePointer<CChar>?,
     ffiCall { () throws(SochDBError) in
         let d = try database(db)
         let p = try string(path, "path")
-        _ = try required(outValue, "out_value"); _ = try required(outLen, "out_len"); _ = try required(outFound, "out_found")
         try writeValue(try d.getPath(p), outValue, outLen, outFound)
     }
 }

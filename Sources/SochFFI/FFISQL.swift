@@ -4,14 +4,16 @@ import SochDB
 
 // sochdb_execute, sochdb_txn_execute, sochdb_toon_encode, sochdb_toon_decode.
 
-/// A statement's result in the format asked for (SOCHDB_FORMAT_JSON or _TOON).
+/// SOCHDB_FORMAT_JSON (0) or SOCHDB_FORMAT_TOON (1), checked before the
+/// statement runs so a bad format never executes a write.
+private func checkFormat(_ format: Int32) throws(SochDBError) {
+    if format != 0 && format != 1 { throw invalid("format must be 0 (JSON) or 1 (TOON), got \(format)") }
+}
+
+/// A statement's result in its checked format.
 private func render(_ result: SQLResult, format: Int32) throws(SochDBError) -> String {
-    switch format {
-    case 0: return SQLJSON.result(result, blobs: .tagged)
-    case 1:
-        do { return try result.toTOON(table: "result") } catch { throw SochDBError(wrapping: error) }
-    default: throw invalid("format must be 0 (JSON) or 1 (TOON), got \(format)")
-    }
+    if format == 0 { return SQLJSON.result(result, blobs: .tagged) }
+    do { return try result.toTOON(table: "result") } catch { throw SochDBError(wrapping: error) }
 }
 
 private func writeText(_ text: String, _ outText: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
@@ -28,7 +30,7 @@ public func sochdb_execute(_ db: OpaquePointer?, _ sql: UnsafePointer<CChar>?, _
         let d = try database(db), out = try required(outText, "out_text")
         let statement = try string(sql, "sql")
         let params = try SQLJSON.parameters(try optionalString(paramsJSON, "params_json") ?? "")
-        if format != 0 && format != 1 { throw invalid("format must be 0 (JSON) or 1 (TOON), got \(format)") }
+        try checkFormat(format)
         let result = try d.executeSQL(statement, parameters: params)
         try writeText(try render(result, format: format), out, outLen)
     }
@@ -42,7 +44,7 @@ public func sochdb_txn_execute(_ txn: OpaquePointer?, _ sql: UnsafePointer<CChar
         let out = try required(outText, "out_text")
         let statement = try string(sql, "sql")
         let params = try SQLJSON.parameters(try optionalString(paramsJSON, "params_json") ?? "")
-        if format != 0 && format != 1 { throw invalid("format must be 0 (JSON) or 1 (TOON), got \(format)") }
+        try checkFormat(format)
         let result = try transaction(txn) { t throws(SochDBError) in try t.execute(statement, parameters: params) }
         try writeText(try render(result, format: format), out, outLen)
     }

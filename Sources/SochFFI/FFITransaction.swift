@@ -61,7 +61,6 @@ public func sochdb_txn_get(_ txn: OpaquePointer?, _ key: UnsafePointer<UInt8>?, 
                            _ outLen: UnsafeMutablePointer<Int>?, _ outFound: UnsafeMutablePointer<Int32>?) -> Int32 {
     ffiCall { () throws(SochDBError) in
         let k = try bytes(key, keyLen, "key")
-        _ = try required(outValue, "out_value"); _ = try required(outLen, "out_len"); _ = try required(outFound, "out_found")
         let value = try transaction(txn) { t throws(SochDBError) in try t.get(k) }
         try writeValue(value, outValue, outLen, outFound)
     }
@@ -90,7 +89,6 @@ public func sochdb_txn_get_path(_ txn: OpaquePointer?, _ path: UnsafePointer<CCh
                                 _ outLen: UnsafeMutablePointer<Int>?, _ outFound: UnsafeMutablePointer<Int32>?) -> Int32 {
     ffiCall { () throws(SochDBError) in
         let p = try string(path, "path")
-        _ = try required(outValue, "out_value"); _ = try required(outLen, "out_len"); _ = try required(outFound, "out_found")
         let value = try transaction(txn) { t throws(SochDBError) in try t.getPath(p) }
         try writeValue(value, outValue, outLen, outFound)
     }

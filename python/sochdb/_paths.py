@@ -49,10 +49,11 @@ def _build_folders() -> List[Path]:
 def find_library() -> Optional[Path]:
     """The path of ``libsochdb`` by the resolution order, or None."""
     name = library_file_name()
-    candidates = [_PACKAGE_DIR / "_lib" / name]
+    candidates = []
     override = os.environ.get("SOCHDB_LIB_PATH")
     if override:
-        candidates.insert(0, Path(override) / name) if Path(override).is_dir() else candidates.insert(0, Path(override))
+        candidates.append(Path(override) / name if Path(override).is_dir() else Path(override))
+    candidates.append(_PACKAGE_DIR / "_lib" / name)
     for folder in _build_folders():
         candidates += [folder / name, folder / name.replace("libsochdb", "libsochdb-ffi")]
     for c in candidates:

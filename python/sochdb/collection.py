@@ -119,8 +119,7 @@ class Collection:
             ids = [ids]
             if metadatas is not None and isinstance(metadatas, Mapping):
                 metadatas = [metadatas]
-        ids = [i if isinstance(i, str) else str(i) if isinstance(i, (int, np.integer)) and not isinstance(i, bool)
-               else _bad_id(i) for i in ids]
+        ids = [_id_text(i) for i in ids]
         matrix = _matrix(vectors, self.dimension, "vectors")
         if matrix.shape[0] != len(ids):
             raise InvalidArgumentError(f"{len(ids)} ids for {matrix.shape[0]} vectors", 120)
@@ -214,13 +213,14 @@ class Collection:
         return f"<sochdb.Collection {self.name!r} dimension={self.dimension} metric={self.metric}>"
 
 
-def _bad_id(value: Any) -> str:
+def _id_text(value: Any) -> str:
+    """An id as text: a str as is, an int as its decimal digits."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(value)
     raise TypeError(f"ids must be str (or int), not {type(value).__name__}")
 
 
 def _id_bytes(value: Any) -> bytes:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise TypeError(f"id must be str, not {type(value).__name__}")
-    return value.encode("utf-8")
+    return _id_text(value).encode("utf-8")

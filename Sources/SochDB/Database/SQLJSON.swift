@@ -23,21 +23,30 @@ public enum SQLJSON {
         var out: [SQLValue] = []
         out.reserveCapacity(items.count)
         for item in items {
+            if let scalar = scalar(item) { out.append(scalar); continue }
             switch item {
-            case .null: out.append(.null)
-            case .bool(let b): out.append(.boolean(b))
-            case .int(let i): out.append(.integer(i))
-            case .double(let d): out.append(.real(d))
-            case .string(let s): out.append(.text(s))
             case .object(let o):
                 guard o.count == 1, case .string(let hex)? = o["$blob"], let bytes = decodeHex(hex) else {
                     throw .invalidArgument("unsupported SQL parameter \(item.json) (a blob is {\"$blob\": \"hex\"})")
                 }
                 out.append(.blob(bytes))
-            case .list: throw .invalidArgument("unsupported SQL parameter \(item.json)")
+            default: throw .invalidArgument("unsupported SQL parameter \(item.json)")
             }
         }
         return out
+    }
+
+    /// The SQL value of a JSON scalar (null, boolean, integer, real,
+    /// string); nil for a list or an object.
+    public static func scalar(_ v: MetadataValue) -> SQLValue? {
+        switch v {
+        case .null: return .null
+        case .bool(let b): return .boolean(b)
+        case .int(let i): return .integer(i)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .list, .object: return nil
+        }
     }
 
     /// A parameter array's JSON text (the empty string for none).
@@ -81,19 +90,10 @@ public enum SQLJSON {
         out.reserveCapacity(u.count / 2)
         var i = 0
         while i < u.count {
-            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            guard let hi = ByteEscaping.hexValue(u[i]), let lo = ByteEscaping.hexValue(u[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
         }
         return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
