@@ -9,7 +9,7 @@
  * ERRORS. Every function that can fail returns an int32_t: 0 (SOCHDB_OK)
  * on success, otherwise a stable SochDB error code (docs/errors.md: 1xx bad
  * input, 2xx corruption, 3xx I/O and locks, 4xx not found, 5xx closed,
- * 6xx transactions, 8xx SQL). The failing call also records a message in
+ * 6xx transactions, 8xx SQL, 84x triggers). The failing call also records a message in
  * thread-local storage: sochdb_last_error_message() returns it until the
  * next call into the library *on the same thread* (every entry point clears
  * it first). Output parameters are written only on success. No Swift error,
@@ -225,6 +225,76 @@ void sochdb_txn_free(sochdb_txn *txn);
  * table, constraint...) and 600 for a conflict. */
 int32_t sochdb_execute(sochdb_db *db, const char *sql, const char *params_json, int32_t format,
                        char **out_text, size_t *out_len);
+
+/* ---- Triggers (docs/triggers.md) ---------------------------------------- */
+
+/* Event bits of sochdb_trigger_register's `events` mask. */
+#define SOCHDB_TRIGGER_BEFORE_INSERT 0x01
+#define SOCHDB_TRIGGER_AFTER_INSERT  0x02
+#define SOCHDB_TRIGGER_BEFORE_UPDATE 0x04
+#define SOCHDB_TRIGGER_AFTER_UPDATE  0x08
+#define SOCHDB_TRIGGER_BEFORE_DELETE 0x10
+#define SOCHDB_TRIGGER_AFTER_DELETE  0x20
+#define SOCHDB_TRIGGER_ON_BATCH      0x40
+
+/* One event a trigger function is called for; valid only during the call,
+ * on the calling thread. */
+typedef struct sochdb_trigger_call sochdb_trigger_call;
+
+/* A trigger function. It runs on the thread executing the statement, inside
+ * the SochDB call that runs it (sochdb_execute, sochdb_txn_execute, or a
+ * statement a trigger runs), possibly on several threads at once. Return 0
+ * to let the statement go on, anything else to fail it: with the abort
+ * recorded by sochdb_trigger_abort (the caller gets 840 and the message,
+ * with " [code]" appended), else with the message given to
+ * sochdb_trigger_fail (841), else with "the trigger callback returned N"
+ * (841). A failed statement writes nothing, including what the trigger
+ * wrote through sochdb_trigger_call_txn. Do not call, on the same thread,
+ * a function on a sochdb_txn whose call is running this trigger (its lock
+ * is held): use sochdb_trigger_call_txn. */
+typedef int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call);
+
+/* Binds `fn` to the events in `events` (SOCHDB_TRIGGER_* bits) on `table`
+ * (case-insensitive; it need not exist yet) under the unique `name` (842 if
+ * taken). Fired by every INSERT (also INSERT ... SELECT and OR REPLACE),
+ * UPDATE and DELETE of the table that starts after this call, in
+ * registration order. `release`, if not NULL, is called with `user_data`
+ * once the trigger is gone (unregistered or the database freed, and no
+ * statement running it); if registering fails it is not called. */
+int32_t sochdb_trigger_register(sochdb_db *db, const char *name, const char *table, uint32_t events,
+                                sochdb_trigger_fn fn, void *user_data, void (*release)(void *user_data));
+/* 843 if no trigger has that name. */
+int32_t sochdb_trigger_unregister(sochdb_db *db, const char *name);
+/* The registered triggers as JSON, in firing order:
+ *     [{"name": "...", "table": "...", "events": ["BEFORE INSERT", ...]}, ...] */
+int32_t sochdb_trigger_list(sochdb_db *db, char **out_json, size_t *out_len);
+
+/* The event as JSON, owned by the call (do not free; valid until the
+ * function returns):
+ *     {"trigger": NAME, "event": "BEFORE INSERT", "operation": "INSERT",
+ *      "table": NAME, "columns": [...], "row": ROW|null, "old": ROW|null,
+ *      "batch": [{"old": ROW|null, "new": ROW|null}, ...]}
+ * ROW is an object of column -> value (as in params_json; blobs are
+ * {"$blob": "<hex>"}). "row" is the new row (INSERT, UPDATE), "old" the row
+ * before (UPDATE, DELETE); "batch" is filled for "ON BATCH" only. */
+int32_t sochdb_trigger_call_json(const sochdb_trigger_call *call, const char **out_json, size_t *out_len);
+/* A new handle on the statement's transaction: reads see the statement's
+ * snapshot, writes and sochdb_txn_execute commit or vanish with the
+ * statement. Free it with sochdb_txn_free; it cannot be committed or
+ * aborted (820), and every call on it fails (820) once the trigger function
+ * has returned. Statements run through it fire their own triggers, nested
+ * at most 16 deep (841). */
+int32_t sochdb_trigger_call_txn(sochdb_trigger_call *call, sochdb_txn **out_txn);
+/* BEFORE INSERT and BEFORE UPDATE only: sets the columns named in
+ * `row_json` (an object like ROW; columns not named keep their values) in
+ * the row about to be written. The row is type-checked when the function
+ * returns; an unknown column is 802 and changes nothing. */
+int32_t sochdb_trigger_set_row(sochdb_trigger_call *call, const char *row_json, size_t row_len);
+/* Records an abort (TriggerAbort): `message` (NULL: a default) and the
+ * trigger's own `code` (any text, or NULL); return non-zero afterwards. */
+int32_t sochdb_trigger_abort(sochdb_trigger_call *call, const char *message, const char *code);
+/* Records a failure message (replacing any abort); return non-zero afterwards. */
+int32_t sochdb_trigger_fail(sochdb_trigger_call *call, const char *message);
 
 /* ---- TOON --------------------------------------------------------------- */
 

@@ -14,7 +14,7 @@ struct SochBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sochdb-bench",
         abstract: "Benchmark SochDB's HNSW index on a dataset folder (base.npy, queries.npy, gt.npy, meta.json).",
-        subcommands: [Run.self, SearchOnly.self, OpenProbe.self, Kernels.self, KV.self, KVScan.self, CollectionBench.self, SQLBench.self, TombstoneBench.self, IPCBench.self],
+        subcommands: [Run.self, SearchOnly.self, OpenProbe.self, Kernels.self, KV.self, KVScan.self, CollectionBench.self, SQLBench.self, TriggerBench.self, TombstoneBench.self, IPCBench.self],
         defaultSubcommand: Run.self)
 }
 

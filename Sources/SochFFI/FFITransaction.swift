@@ -114,6 +114,9 @@ public func sochdb_txn_commit(_ txn: OpaquePointer?, _ outLSN: UnsafeMutablePoin
 public func sochdb_txn_abort(_ txn: OpaquePointer?) -> Int32 {
     ffiCall { () throws(SochDBError) in
         try transaction(txn) { t throws(SochDBError) in
+            guard !t.isTriggerScoped else {
+                throw .sql(.transactionState("a trigger cannot abort the statement's transaction; fail the callback instead"))
+            }
             guard t.isActive else { throw .transaction(.finished(id: t.id)) }
             t.abort()
         }

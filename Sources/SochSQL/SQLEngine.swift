@@ -19,6 +19,7 @@ public final class SQLEngine: @unchecked Sendable {
     /// Parsed statements and loaded catalogues.
     private let state: Mutex<CacheState>
     private let executed = Atomic<Int>(0)
+    let triggerRegistry = TriggerRegistry()
 
     struct CacheState: ~Copyable {
         var statements = StatementCache(capacity: 256)
@@ -55,12 +56,18 @@ public final class SQLEngine: @unchecked Sendable {
     /// ``SQLError/transactionState(_:)``. On error nothing of the statement
     /// has been written to the transaction.
     public func execute(_ sql: String, parameters: [SQLValue] = [], in transaction: Transaction) throws(SQLError) -> SQLResult {
+        try execute(sql, parameters: parameters, in: transaction, depth: 0)
+    }
+
+    /// ``execute(_:parameters:in:)`` for a statement run by a trigger
+    /// `depth` levels down.
+    func execute(_ sql: String, parameters: [SQLValue], in transaction: Transaction, depth: Int) throws(SQLError) -> SQLResult {
         let parsed = try parse(sql)
         if parsed.statement.isTransactionControl {
             executed.add(1, ordering: .relaxed)
             throw SQLError.transactionState("BEGIN, COMMIT and ROLLBACK are not allowed in a caller-managed transaction")
         }
-        return try run(parsed, parameters: parameters, in: transaction)
+        return try run(parsed, parameters: parameters, in: transaction, depth: depth)
     }
 
     /// Parses `sql` (one statement), through the statement cache.
@@ -74,18 +81,47 @@ public final class SQLEngine: @unchecked Sendable {
     func countStatement() { executed.add(1, ordering: .relaxed) }
 
     /// Runs a parsed, non-transaction-control statement in `transaction`;
-    /// `retry` marks a re-run of an autocommit statement, not counted again.
+    /// `retry` marks a re-run of an autocommit statement, not counted again;
+    /// `depth` counts the trigger-run statements around it.
+    ///
+    /// A statement whose table has triggers runs inside a savepoint of the
+    /// transaction: its BEFORE handlers run row by row, its rows reach the
+    /// transaction, then its AFTER and ON BATCH handlers run; if anything
+    /// fails, everything since the savepoint (rows, and whatever the
+    /// handlers wrote) is undone.
     func run(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction,
-             retry: Bool = false) throws(SQLError) -> SQLResult {
+             retry: Bool = false, depth: Int = 0) throws(SQLError) -> SQLResult {
         if !retry { executed.add(1, ordering: .relaxed) }
         guard parameters.count == parsed.parameterCount else {
             throw SQLError.parameterCount(expected: parsed.parameterCount, got: parameters.count)
         }
         guard transaction.isActive else { throw SQLError.transaction(.finished(id: transaction.id)) }
+        guard let target = parsed.statement.dmlTarget,
+              let triggers = StatementTriggers(triggerRegistry.bound(to: target.table), operation: target.operation,
+                                               engine: self, transaction: transaction, depth: depth) else {
+            return try runStatement(parsed, parameters: parameters, in: transaction, triggers: nil)
+        }
+        let savepoint: Savepoint
+        do { savepoint = try transaction.savepoint() } catch { throw SQLError.wrap(error) }
+        do throws(SQLError) {
+            let result = try runStatement(parsed, parameters: parameters, in: transaction, triggers: triggers)
+            try triggers.runAfter()
+            do { try transaction.release(savepoint) } catch { throw SQLError.wrap(error) }
+            return result
+        } catch {
+            try? transaction.rollback(to: savepoint)
+            throw error
+        }
+    }
+
+    /// One statement's execution proper: into an overlay, applied to
+    /// `transaction` only when the whole statement succeeded.
+    private func runStatement(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction,
+                              triggers: StatementTriggers?) throws(SQLError) -> SQLResult {
         let overlay = WriteOverlay(transaction)
         let executor = StatementExecutor(keys: keys, catalog: try catalog(overlay),
                                          evaluator: Evaluator(parameters: parameters.map(Self.withoutNaN)), rowids: rowids, overlay: overlay,
-                                         hasSubqueries: parsed.hasSubqueries)
+                                         hasSubqueries: parsed.hasSubqueries, triggers: triggers)
         var running = executor
         let result = try running.dispatch(parsed.statement)
         if !running.overlay.writes.isEmpty, parsed.statement.writesRows {

@@ -5,7 +5,7 @@ import SochStorage
 /// Each case has a stable ``code`` in 800…899, shared with the C ABI and the
 /// wire protocol and listed in docs/sql.md: 800–809 bad SQL text or names,
 /// 810–819 values and constraints, 820–829 transaction state, 830–839
-/// storage and corruption. A statement that throws has changed nothing.
+/// storage and corruption, 840–849 triggers. A statement that throws has changed nothing.
 public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The text does not parse. `position` is the 0-based UTF-8 offset in the
     /// statement; `message` reads "expected X, found 'Y' at line:column";
@@ -44,6 +44,16 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
     case transaction(TransactionError)
     /// Stored catalogue or row bytes do not decode.
     case corruption(String)
+    /// A trigger handler refused the statement (``TriggerAbort``): its
+    /// message and its own code.
+    case triggerAbort(trigger: String, message: String, code: String?)
+    /// A trigger handler failed otherwise: threw another error, or ran
+    /// statements nested too deep.
+    case triggerFailed(trigger: String, message: String)
+    /// A trigger of that name is already registered.
+    case triggerExists(String)
+    /// No trigger of that name is registered.
+    case unknownTrigger(String)
 
     /// Stable code shared with the C ABI and the wire protocol.
     public var code: Int32 {
@@ -65,6 +75,10 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .transaction: return 821
         case .storage: return 830
         case .corruption: return 831
+        case .triggerAbort: return 840
+        case .triggerFailed: return 841
+        case .triggerExists: return 842
+        case .unknownTrigger: return 843
         }
     }
 
@@ -91,6 +105,11 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .transaction(let e): return e.description
         case .storage(let s): return "storage: \(s)"
         case .corruption(let s): return "corrupt SQL data: \(s)"
+        case let .triggerAbort(trigger, message, code):
+            return "trigger \(trigger) aborted the statement: \(message)" + (code.map { " [\($0)]" } ?? "")
+        case let .triggerFailed(trigger, message): return "trigger \(trigger) failed: \(message)"
+        case .triggerExists(let t): return "trigger \(t) already exists"
+        case .unknownTrigger(let t): return "no such trigger: \(t)"
         }
     }
 

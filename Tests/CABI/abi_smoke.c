@@ -165,6 +165,78 @@ static void bulk_index(const char *dir) {
     CHECK(sochdb_index_open("/nonexistent/index.hnsw", &index) >= 400);
 }
 
+/* A BEFORE INSERT trigger that lowercases an email and refuses one without
+ * '@'; an AFTER INSERT one that writes a key through the statement's
+ * transaction (gone with a refused statement). */
+static int released = 0;
+static void release_counter(void *user_data) { released += *(int *)user_data; }
+
+static int32_t email_trigger(void *user_data, sochdb_trigger_call *call) {
+    (void)user_data;
+    const char *json = NULL;
+    size_t len = 0;
+    if (sochdb_trigger_call_json(call, &json, &len) != SOCHDB_OK || strlen(json) != len) return 1;
+    if (strstr(json, "\"event\":\"BEFORE INSERT\"") == NULL) return 1;
+    if (strstr(json, "@") == NULL) {
+        sochdb_trigger_abort(call, "Invalid email format", "INVALID_EMAIL");
+        return 1;
+    }
+    const char *lowered = "{\"email\": \"alice@x.org\"}";
+    if (strstr(json, "ALICE@X.ORG")) return sochdb_trigger_set_row(call, lowered, strlen(lowered));
+    return 0;
+}
+
+static int32_t audit_trigger(void *user_data, sochdb_trigger_call *call) {
+    (void)user_data;
+    sochdb_txn *txn = NULL;
+    if (sochdb_trigger_call_txn(call, &txn) != SOCHDB_OK) return 1;
+    int32_t rc = sochdb_txn_put(txn, (const uint8_t *)"audited", 7, (const uint8_t *)"1", 1);
+    if (sochdb_txn_commit(txn, NULL) != 820) rc = 1;      /* the statement's, not ours to end */
+    if (sochdb_trigger_set_row(call, "{}", 2) != 120) rc = 1; /* AFTER cannot change the row */
+    sochdb_txn_free(txn);
+    return rc;
+}
+
+static void triggers(sochdb_db *db) {
+    char *text = NULL;
+    size_t len = 0;
+    static int one = 1;
+    CHECK(sochdb_execute(db, "CREATE TABLE people (email TEXT)", NULL, SOCHDB_FORMAT_JSON, &text, &len) == 0);
+    sochdb_free(text);
+    CHECK(sochdb_trigger_register(db, "email", "People", SOCHDB_TRIGGER_BEFORE_INSERT, email_trigger, &one,
+                                  release_counter) == SOCHDB_OK);
+    CHECK(sochdb_trigger_register(db, "audit", "people", SOCHDB_TRIGGER_AFTER_INSERT, audit_trigger, &one,
+                                  release_counter) == SOCHDB_OK);
+    CHECK(sochdb_trigger_register(db, "email", "people", SOCHDB_TRIGGER_AFTER_INSERT, audit_trigger, NULL, NULL) == 842);
+    CHECK(sochdb_trigger_register(db, "bad", "people", 0x80, audit_trigger, NULL, NULL) == 120);
+    CHECK(sochdb_trigger_list(db, &text, &len) == SOCHDB_OK);
+    CHECK(text && strstr(text, "{\"name\":\"email\",\"table\":\"people\",\"events\":[\"BEFORE INSERT\"]}"));
+    sochdb_free(text);
+
+    CHECK(sochdb_execute(db, "INSERT INTO people VALUES ('ALICE@X.ORG')", NULL, SOCHDB_FORMAT_JSON, &text, &len) == 0);
+    sochdb_free(text);
+    CHECK(sochdb_execute(db, "SELECT email FROM people", NULL, SOCHDB_FORMAT_JSON, &text, &len) == 0);
+    CHECK(text && strstr(text, "[[\"alice@x.org\"]]"));
+    sochdb_free(text);
+    uint8_t *value = NULL;
+    int32_t found = 0;
+    CHECK(sochdb_get(db, (const uint8_t *)"audited", 7, &value, &len, &found) == 0 && found == 1);
+    sochdb_free(value);
+    CHECK(sochdb_delete(db, (const uint8_t *)"audited", 7, NULL) == 0);
+
+    /* Refused: 840 with the message and code, and nothing written. */
+    CHECK(sochdb_execute(db, "INSERT INTO people VALUES ('a@b'), ('nope')", NULL, SOCHDB_FORMAT_JSON, &text, &len) == 840);
+    CHECK(strstr(sochdb_last_error_message(), "Invalid email format [INVALID_EMAIL]") != NULL);
+    CHECK(sochdb_get(db, (const uint8_t *)"audited", 7, &value, &len, &found) == 0 && found == 0);
+    CHECK(sochdb_execute(db, "SELECT COUNT(*) FROM people", NULL, SOCHDB_FORMAT_JSON, &text, &len) == 0);
+    CHECK(text && strstr(text, "[[1]]"));
+    sochdb_free(text);
+
+    CHECK(sochdb_trigger_unregister(db, "email") == SOCHDB_OK && released == 1);
+    CHECK(sochdb_trigger_unregister(db, "email") == 843);
+    CHECK(sochdb_trigger_unregister(db, "audit") == SOCHDB_OK && released == 2);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: %s <scratch dir>\n", argv[0]); return 64; }
     CHECK(sochdb_abi_version() == SOCHDB_ABI_VERSION);
@@ -178,6 +250,7 @@ int main(int argc, char **argv) {
     keys_and_scans(db);
     transactions_and_sql(db);
     collections(db);
+    triggers(db);
     bulk_index(argv[1]);
     CHECK(sochdb_db_close(db) == SOCHDB_OK);
     CHECK(sochdb_put(db, (const uint8_t *)"k", 1, (const uint8_t *)"v", 1, NULL) == 510);

@@ -29,6 +29,11 @@ _OUT_I32 = POINTER(c_int32)
 _OUT_U64 = POINTER(c_uint64)
 _FP = POINTER(c_float)
 
+# int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call)
+TRIGGER_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, c_void_p)
+# void (*release)(void *user_data)
+RELEASE_FN = ctypes.CFUNCTYPE(None, c_void_p)
+
 # name -> (restype, argtypes)
 _SIGNATURES = {
     "sochdb_abi_version": (c_int32, []),
@@ -64,6 +69,14 @@ _SIGNATURES = {
     "sochdb_txn_abort": (c_int32, [_P]),
     "sochdb_txn_free": (None, [_P]),
     "sochdb_execute": (c_int32, [_P, c_char_p, c_char_p, c_int32, _OUT_P, _OUT_SIZE]),
+    "sochdb_trigger_register": (c_int32, [_P, c_char_p, c_char_p, c_uint32, TRIGGER_FN, c_void_p, RELEASE_FN]),
+    "sochdb_trigger_unregister": (c_int32, [_P, c_char_p]),
+    "sochdb_trigger_list": (c_int32, [_P, _OUT_P, _OUT_SIZE]),
+    "sochdb_trigger_call_json": (c_int32, [_P, _OUT_P, _OUT_SIZE]),
+    "sochdb_trigger_call_txn": (c_int32, [_P, _OUT_P]),
+    "sochdb_trigger_set_row": (c_int32, [_P, c_char_p, c_size_t]),
+    "sochdb_trigger_abort": (c_int32, [_P, c_char_p, c_char_p]),
+    "sochdb_trigger_fail": (c_int32, [_P, c_char_p]),
     "sochdb_toon_encode": (c_int32, [c_char_p, c_char_p, c_char_p, _OUT_P]),
     "sochdb_toon_decode": (c_int32, [c_char_p, _OUT_P]),
     "sochdb_collection_create": (c_int32, [_P, c_char_p, c_size_t, c_char_p, c_size_t, c_size_t, _OUT_P]),
@@ -118,10 +131,26 @@ def lib() -> ctypes.CDLL:
     return _lib
 
 
+# The exception a Python trigger raised, per thread, until the call that ran
+# the trigger returns its failure (840/841) and check() raises it as itself.
+_trigger_failure = threading.local()
+
+
+def stash_trigger_failure(error: BaseException) -> None:
+    """Keeps ``error`` (raised by a Python trigger on this thread) for the
+    check() of the SochDB call whose statement it fails."""
+    _trigger_failure.error = error
+
+
 def check(code: int) -> None:
     """Raises the exception for a non-zero return code of the library."""
     if code != 0:
         message = lib().sochdb_last_error_message() or b""
+        if code in (840, 841):
+            pending = getattr(_trigger_failure, "error", None)
+            if pending is not None:
+                _trigger_failure.error = None
+                raise pending
         raise error_for_code(code, message.decode("utf-8", "replace"))
 
 
@@ -145,4 +174,4 @@ def take_text(pointer: c_void_p) -> str:
         lib().sochdb_free(pointer)
 
 
-__all__ = ["lib", "check", "take_bytes", "take_text", "byref", "c_void_p", "c_size_t", "c_int32", "c_uint64"]
+__all__ = ["lib", "check", "stash_trigger_failure", "TRIGGER_FN", "RELEASE_FN", "take_bytes", "take_text", "byref", "c_void_p", "c_size_t", "c_int32", "c_uint64"]

@@ -49,6 +49,8 @@ def _sql(value: Any) -> bytes:
 def _param(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars: int64, float32, bool_
+        return _param(value.item())
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"$blob": bytes(value).hex()}
     raise TypeError(f"SQL parameter of type {type(value).__name__} is not supported "
@@ -218,6 +220,17 @@ class Transaction:
         """The transaction's id."""
         return self._id
 
+    @classmethod
+    def _adopt(cls, db: "Database", handle: c_void_p) -> "Transaction":
+        """A Transaction over a handle the library made (a trigger's view of
+        its statement's transaction, ``sochdb_trigger_call_txn``)."""
+        txn = cls.__new__(cls)
+        txn._db = db
+        txn._handle = handle
+        txn._id = int(lib().sochdb_txn_id(handle))
+        txn._finished = False
+        return txn
+
     def _live(self) -> c_void_p:
         if self._finished or self._handle is None:
             raise TransactionError(f"transaction {self._id} is already finished", 601)
@@ -340,6 +353,7 @@ class Database:
         self._handle: Optional[c_void_p] = handle
         self._closed = False
         self.path = path
+        self._plugins = None
 
     @classmethod
     def open(cls, path: str, *, sync_mode: Optional[str] = None, memtable_size_bytes: Optional[int] = None,
@@ -476,6 +490,42 @@ class Database:
         text, length = c_void_p(), c_size_t()
         check(lib().sochdb_execute(self._live(), _sql(query), _params_json(params), 1, byref(text), byref(length)))
         return take_text(text)
+
+    # -- triggers -----------------------------------------------------------
+
+    @property
+    def plugins(self):
+        """This database's :class:`~sochdb.plugins.PluginRegistry`: the
+        engine fires its plugins' triggers on SQL INSERT, UPDATE and DELETE
+        (see :mod:`sochdb.plugins` and docs/triggers.md). Plugins live as
+        long as this open database; they are not stored in it."""
+        if self._plugins is None:
+            from ._triggers import DatabasePlugins
+
+            self._plugins = DatabasePlugins(self)
+        return self._plugins
+
+    def register_plugin(self, plugin) -> None:
+        """``db.plugins.register(plugin)``: check, load and bind ``plugin``
+        so that the engine fires its triggers."""
+        self.plugins.register(plugin)
+
+    def unregister_plugin(self, name: str) -> None:
+        """``db.plugins.unregister(name)``: statements from now on no longer fire it."""
+        self.plugins.unregister(name)
+
+    def triggers(self) -> List[Dict[str, Any]]:
+        """Every trigger the engine fires, in order: ``{"name", "table",
+        "events"}`` (a plugin bound to a table is ``plugin:<name>:<table>``)."""
+        out = c_void_p()
+        length = c_size_t()
+        check(lib().sochdb_trigger_list(self._live(), byref(out), byref(length)))
+        return json.loads(take_text(out))
+
+    def _trigger_transaction(self, call: int) -> Transaction:
+        handle = c_void_p()
+        check(lib().sochdb_trigger_call_txn(call, byref(handle)))
+        return Transaction._adopt(self, handle)
 
     def checkpoint(self) -> int:
         """Flushes everything to disk and returns the checkpoint's LSN."""

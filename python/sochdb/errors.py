@@ -11,8 +11,9 @@ class              codes
 TransactionError   600 conflict, 601 finished, 820/821 SQL transaction state
 ConnectionError    700 (server unreachable or gone)
 ProtocolError      701 malformed frame or payload, 702 limit exceeded
+TriggerAbort       840 a trigger refused the statement (``code`` is the trigger's own)
 DatabaseError      everything else (bad input 1xx/8xx, corruption 2xx, I/O 3xx,
-                   not found 4xx, closed 5xx, internal 799)
+                   not found 4xx, closed 5xx, 841 trigger failed, internal 799)
 =================  ==========================================================
 
 ``InvalidArgumentError`` (codes 100-199 but 121/122, and 800-819) is also a
@@ -86,6 +87,14 @@ class TriggerAbort(SochDBError):
 
 def error_for_code(code: int, message: str) -> SochDBError:
     """The exception for a SochDB error code (docs/errors.md) with its message."""
+    if code == 840:
+        # A trigger's refusal raised outside Python (a C or Swift trigger);
+        # a Python plugin's own TriggerAbort is re-raised as itself instead.
+        return TriggerAbort(message)
+    if code == 842:
+        return AlreadyExistsError(message, code)
+    if code == 843:
+        return NotFoundError(message, code)
     if code in (600, 601, 820, 821):
         return TransactionError(message, code)
     if code == 700:

@@ -71,24 +71,46 @@ What :meth:`PluginRegistry.fire` guarantees
 Plugin code is ordinary Python running in this process with all of its
 rights: it is not a sandbox. Register only code you trust.
 
-The Database
-------------
-The registry is independent of any database so that it can be tested (and
-used) on its own. It is shaped for the engine side, a later piece of work,
-which will call it around SQL writes: ``fire(table, BEFORE_*, row)`` before
-writing, using the returned row as the one to write and turning a
-``TriggerAbort`` into the failure of the statement; ``fire(table, AFTER_*,
-row)`` once written (the value returned then is not written anywhere); and
-``fire(table, ON_BATCH, {...})`` once per multi-row statement.
-:meth:`PluginRegistry.triggers_for` lets it skip all of this cheaply for
-tables without triggers. Until then, triggers run only when ``fire`` is
-called.
+Firing by the engine
+--------------------
+A registry bound to an open database fires its triggers on every SQL
+``INSERT`` (also ``INSERT ... SELECT`` and ``OR REPLACE``), ``UPDATE`` and
+``DELETE`` of the bound tables, through ``execute_sql``, ``execute`` and
+``Transaction.execute`` alike::
+
+    db.register_plugin(plugin)          # same as db.plugins.register(plugin)
+    db.execute_sql("INSERT INTO users (name, email) VALUES ('Bob', 'nope')")
+    # -> TriggerAbort("Invalid email format", code="INVALID_EMAIL"); nothing written
+
+* BEFORE handlers run per row, before it is written: ``on_before_insert(row)``
+  gets the new row (all columns) and returns the row to write (or ``None``
+  to keep it, with any change made in place); the result is type-checked
+  like any inserted row, and a key that is not a column fails the statement.
+  ``on_before_update(row)`` is the same for the row after the ``SET``;
+  ``on_before_delete(row)`` gets the row being deleted (what it returns is
+  ignored).
+* AFTER handlers get the row as stored (the deleted row for DELETE) once
+  all the statement's rows are written; ``on_batch(batch)`` runs last, once
+  per statement that touched a row, with ``{"table", "operation", "rows",
+  "old_rows"}``.
+* A handler that takes a second parameter gets a :class:`TriggerContext`:
+  ``context.old`` (the row before an UPDATE), and ``context.execute_sql``,
+  ``put``, ``get`` and ``delete`` in the statement's transaction: what it
+  writes commits or vanishes with the statement.
+* ``TriggerAbort`` raised in a handler reaches the caller of ``execute_sql``
+  as that same exception, with its ``code``; any other exception as
+  :class:`PluginExecutionError` (a :class:`DatabaseError`) naming the
+  plugin. Either way nothing of the statement is written.
+
+``registry.fire`` still runs handlers by hand, with no database. See
+docs/triggers.md for the whole model (order, re-entrancy, retries).
 """
 
 from __future__ import annotations
 
 import builtins
 import copy
+import inspect
 import importlib.metadata
 import importlib.util
 import linecache
@@ -100,7 +122,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-from .errors import TriggerAbort
+from .errors import DatabaseError, TriggerAbort
 
 __all__ = [
     "PythonPlugin",
@@ -108,6 +130,7 @@ __all__ = [
     "TriggerEvent",
     "TriggerAbort",
     "PluginExecutionError",
+    "TriggerContext",
 ]
 
 
@@ -151,18 +174,86 @@ class TriggerEvent(str, Enum):
         raise ValueError(f"unknown trigger event {event!r}; expected one of {known}")
 
 
-class PluginExecutionError(RuntimeError):
+class PluginExecutionError(DatabaseError, RuntimeError):
     """A plugin's code failed (other than by ``TriggerAbort``).
 
     ``plugin`` is the plugin's name, ``handler`` the function that failed
     (``"<module>"`` when the code failed while it was being loaded); the
-    original exception is ``__cause__``.
+    original exception is ``__cause__``. A :class:`DatabaseError` with code
+    841 (trigger failed) and a ``RuntimeError``.
     """
 
     def __init__(self, plugin: str, handler: str, message: str) -> None:
-        super().__init__(f"plugin {plugin} failed in {handler}: {message}")
+        super().__init__(f"plugin {plugin} failed in {handler}: {message}", 841)
         self.plugin = plugin
         self.handler = handler
+
+
+class TriggerContext:
+    """What a handler that takes a second parameter is given.
+
+    ``event``, ``table`` and ``operation`` (``"INSERT"``, ``"UPDATE"``,
+    ``"DELETE"``) describe the firing; ``old`` is the row before an UPDATE
+    or DELETE (None otherwise); ``plugin`` names the plugin running.
+    ``transaction`` (and its shortcuts ``execute_sql``, ``put``, ``get``,
+    ``delete``) is the statement's own transaction when the engine fires
+    the trigger: writes through it commit or vanish with the statement, and
+    it cannot be committed or aborted. It exists only while the handler
+    runs, and not at all for :meth:`PluginRegistry.fire` (a
+    :class:`DatabaseError` then).
+    """
+
+    def __init__(self, event: "TriggerEvent", table: str, operation: Optional[str] = None,
+                 old: Optional[Dict[str, Any]] = None, plugin: Optional[str] = None,
+                 transaction_factory: Optional[Callable[[], Any]] = None) -> None:
+        self.event = event
+        self.table = table
+        self.operation = operation
+        self.old = old
+        self.plugin = plugin
+        self._factory = transaction_factory
+        self._transaction = None
+
+    @property
+    def transaction(self):
+        """The statement's transaction (a :class:`sochdb.Transaction`)."""
+        if self._transaction is None:
+            if self._factory is None:
+                raise DatabaseError("this trigger runs without a database (registry.fire): it has no transaction")
+            self._transaction = self._factory()
+        return self._transaction
+
+    def execute_sql(self, query: str, params: Optional[List[Any]] = None):
+        """Runs SQL in the statement's transaction (its own triggers fire)."""
+        return self.transaction.execute(query, params)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self.transaction.put(key, value)
+
+    def get(self, key: bytes) -> Optional[bytes]:
+        return self.transaction.get(key)
+
+    def delete(self, key: bytes) -> None:
+        self.transaction.delete(key)
+
+    def _close(self) -> None:
+        self._factory = None
+        transaction, self._transaction = self._transaction, None
+        if transaction is not None:
+            transaction._finish()
+
+    def __repr__(self) -> str:
+        return f"<TriggerContext {self.event.value} on {self.table}>"
+
+
+def _takes_context(handler: Callable) -> bool:
+    """Whether ``handler`` accepts a second positional argument (the context)."""
+    try:
+        parameters = list(inspect.signature(handler).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
 def _normalize_triggers(triggers: Optional[Mapping]) -> Dict[str, List[str]]:
@@ -293,6 +384,10 @@ class _Loaded:
     filename: str
     bindings: Tuple[Tuple[str, TriggerEvent, Callable], ...]  # (lowercased table, event, handler)
 
+    def handlers(self, table: str) -> Dict[TriggerEvent, Callable]:
+        """The plugin's handler of each event it binds on ``table`` (lowercased)."""
+        return {event: handler for t, event, handler in self.bindings if t == table}
+
 
 class PluginRegistry:
     """The plugins of one database (or of a test): register them, then fire triggers.
@@ -304,7 +399,7 @@ class PluginRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._plugins: Dict[str, _Loaded] = {}  # in registration order
-        self._chains: Dict[Tuple[str, TriggerEvent], Tuple[Tuple[str, Callable], ...]] = {}
+        self._chains: Dict[Tuple[str, TriggerEvent], Tuple[Tuple[str, Callable, bool], ...]] = {}
 
     def register(self, plugin: PythonPlugin) -> None:
         """Check, compile and load ``plugin``, then bind it to its triggers.
@@ -356,7 +451,13 @@ class PluginRegistry:
             with self._lock:
                 if name in self._plugins:
                     raise ValueError(f"a plugin named {name!r} is already registered")
-                self._plugins[name] = _Loaded(snapshot, namespace, filename, tuple(bindings))
+                loaded = _Loaded(snapshot, namespace, filename, tuple(bindings))
+                self._plugins[name] = loaded
+                try:
+                    self._attach(loaded)
+                except BaseException:
+                    del self._plugins[name]
+                    raise
                 self._rebuild_chains()
         except BaseException:
             if name not in self._plugins or self._plugins[name].filename != filename:
@@ -369,6 +470,7 @@ class PluginRegistry:
             loaded = self._plugins.pop(name, None)
             if loaded is None:
                 raise KeyError(f"no plugin named {name!r} is registered")
+            self._detach(loaded)
             self._rebuild_chains()
         linecache.cache.pop(loaded.filename, None)
 
@@ -386,7 +488,16 @@ class PluginRegistry:
     def triggers_for(self, table: str, event: Union[TriggerEvent, str]) -> List[str]:
         """The names of the plugins :meth:`fire` would run for ``(table, event)``, in order."""
         key = (table.lower(), TriggerEvent.parse(event))
-        return [name for name, _ in self._chains.get(key, ())]
+        return [name for name, _, _ in self._chains.get(key, ())]
+
+    # Called with the lock held when a plugin is added or removed: a registry
+    # bound to a database (Database.plugins) binds the plugin's handlers to
+    # the engine here. The plain registry fires only by hand.
+    def _attach(self, loaded: _Loaded) -> None:
+        pass
+
+    def _detach(self, loaded: _Loaded) -> None:
+        pass
 
     def fire(self, table: str, event: Union[TriggerEvent, str], row: Mapping) -> Dict[str, Any]:
         """Run the handlers bound to ``event`` on ``table`` over a copy of ``row``; return the result.
@@ -410,9 +521,12 @@ class PluginRegistry:
             raise TypeError(f"row must be a dict, not {type(row).__name__}")
         chain = self._chains.get((table.lower(), ev), ())
         current: Dict[str, Any] = copy.deepcopy(dict(row))
-        for name, handler in chain:
+        for name, handler, takes_context in chain:
             try:
-                result = handler(current)
+                if takes_context:
+                    result = handler(current, TriggerContext(ev, table, plugin=name))
+                else:
+                    result = handler(current)
             except TriggerAbort as abort:
                 if getattr(abort, "plugin", None) is None:
                     abort.plugin = name  # type: ignore[attr-defined]
@@ -439,8 +553,8 @@ class PluginRegistry:
     # Called with the lock held. Chains are rebuilt whole and swapped in one
     # assignment, so fire() reads a consistent set without taking the lock.
     def _rebuild_chains(self) -> None:
-        chains: Dict[Tuple[str, TriggerEvent], List[Tuple[str, Callable]]] = {}
+        chains: Dict[Tuple[str, TriggerEvent], List[Tuple[str, Callable, bool]]] = {}
         for name, loaded in self._plugins.items():
             for table, event, handler in loaded.bindings:
-                chains.setdefault((table, event), []).append((name, handler))
+                chains.setdefault((table, event), []).append((name, handler, _takes_context(handler)))
         self._chains = {key: tuple(chain) for key, chain in chains.items()}

@@ -157,6 +157,7 @@ public final class VectorCollection: @unchecked Sendable {
     /// `id`'s record as `transaction` sees it (its own writes included).
     public func get(_ id: String, in transaction: DatabaseTransaction) throws(SochDBError) -> CollectionRecord? {
         try CollectionKeys.checkID(id)
+        try transaction.checkUsable()
         return try read(id) { key throws(SochDBError) in try SochDBError.wrap { try transaction.txn.get(key) } }
     }
 
@@ -255,6 +256,7 @@ public final class VectorCollection: @unchecked Sendable {
 
     private func stageUpsert(_ records: [CollectionRecord], in txn: DatabaseTransaction) throws(SochDBError) {
         try checkNotDropped()
+        try txn.requireOwned("write to collection \(name)")
         var changes: [CollectionChange] = []
         changes.reserveCapacity(records.count)
         try SochDBError.wrap {
@@ -274,6 +276,7 @@ public final class VectorCollection: @unchecked Sendable {
 
     private func stageDelete(_ id: String, in txn: DatabaseTransaction) throws(SochDBError) -> Bool {
         try checkNotDropped()
+        try txn.requireOwned("write to collection \(name)")
         let key = CollectionKeys.record(config.incarnation, id: id)
         return try SochDBError.wrap {
             try guardAgainstDrop(txn)

@@ -13,46 +13,85 @@ public final class DatabaseTransaction {
     /// collections' own internal transactions).
     let sql: SQLEngine?
 
-    init(_ txn: Transaction, sql: SQLEngine? = nil) { self.txn = txn; self.sql = sql }
+    /// Set when this is a trigger's view of a statement's transaction
+    /// (``TriggerContext/transaction``): usable only while the handler runs,
+    /// never committed or aborted through here, and its SQL runs as the
+    /// trigger's nested statements.
+    private let trigger: TriggerContext?
+
+    init(_ txn: Transaction, sql: SQLEngine? = nil) {
+        self.txn = txn
+        self.sql = sql
+        trigger = nil
+    }
+
+    init(trigger context: TriggerContext) {
+        txn = context.storageTransaction
+        sql = nil
+        trigger = context
+    }
 
     /// Registers work to run after a successful commit (dropped on abort).
     func onCommit(_ action: @escaping (UInt64) -> Void) { commitActions.append(action) }
 
     public var id: UInt64 { txn.id }
-    public var isActive: Bool { txn.isActive }
+    public var isActive: Bool { txn.isActive && trigger?.scope.isOpen != false }
+    /// Whether this is a trigger's view of a statement's transaction.
+    public var isTriggerScoped: Bool { trigger != nil }
+
+    /// Refuses every call on a trigger's transaction once its handler has returned.
+    func checkUsable() throws(SochDBError) {
+        if let trigger, !trigger.scope.isOpen {
+            throw .sql(.transactionState("trigger \(trigger.trigger) has returned; its transaction view is closed"))
+        }
+    }
+
+    /// Refuses what a trigger cannot do through the statement's transaction
+    /// (collection writes: their graph changes apply only on a commit a
+    /// trigger never sees).
+    func requireOwned(_ what: String) throws(SochDBError) {
+        if let trigger { throw .invalidArgument("trigger \(trigger.trigger) cannot \(what): its transaction belongs to the statement") }
+    }
 
     public func put(_ key: [UInt8], _ value: [UInt8]) throws(SochDBError) {
+        try checkUsable()
         try KeyEncoding.checkApplicationKey(key)
         try SochDBError.wrap { try txn.put(key, value) }
     }
 
     public func get(_ key: [UInt8]) throws(SochDBError) -> [UInt8]? {
+        try checkUsable()
         try KeyEncoding.checkApplicationKey(key)
         return try SochDBError.wrap { try txn.get(key) }
     }
 
     public func delete(_ key: [UInt8]) throws(SochDBError) {
+        try checkUsable()
         try KeyEncoding.checkApplicationKey(key)
         try SochDBError.wrap { try txn.delete(key) }
     }
 
     public func putPath(_ path: String, _ value: [UInt8]) throws(SochDBError) {
+        try checkUsable()
         let key = try KeyEncoding.pathKey(path)
         try SochDBError.wrap { try txn.put(key, value) }
     }
 
     public func getPath(_ path: String) throws(SochDBError) -> [UInt8]? {
+        try checkUsable()
         let key = try KeyEncoding.pathKey(path)
         return try SochDBError.wrap { try txn.get(key) }
     }
 
     public func deletePath(_ path: String) throws(SochDBError) {
+        try checkUsable()
         let key = try KeyEncoding.pathKey(path)
         try SochDBError.wrap { try txn.delete(key) }
     }
 
     /// Application pairs in [`start`, `end`) at the snapshot, own writes applied.
     public func scan(start: [UInt8]? = nil, end: [UInt8]? = nil) throws(SochDBError) -> [(key: [UInt8], value: [UInt8])] {
+        try checkUsable()
         if let start { try KeyEncoding.checkApplicationKey(start) }
         let upper = KeyEncoding.applicationEnd(end)
         return try SochDBError.wrap { try txn.scan(from: start, to: upper) }
@@ -63,6 +102,7 @@ public final class DatabaseTransaction {
     /// held in memory whole. The writes it merges are those made before
     /// this call.
     public func scanBatched(start: [UInt8]? = nil, end: [UInt8]? = nil, batchSize: Int = 1024) throws(SochDBError) -> DatabaseCursor {
+        try checkUsable()
         if let start { try KeyEncoding.checkApplicationKey(start) }
         let upper = KeyEncoding.applicationEnd(end)
         return try SochDBError.wrap { DatabaseCursor(try txn.scanCursor(from: start, to: upper), batchSize: batchSize) }
@@ -78,13 +118,22 @@ public final class DatabaseTransaction {
     /// BEGIN, COMMIT and ROLLBACK are refused here: use `commit`/`abort`.
     @discardableResult
     public func execute(_ statement: String, parameters: [SQLValue] = []) throws(SochDBError) -> SQLResult {
+        try checkUsable()
+        if let trigger {
+            do { return try trigger.execute(statement, parameters: parameters) } catch { throw .sql(error) }
+        }
         guard let sql else { throw .invalidArgument("this transaction has no SQL layer") }
         do { return try sql.execute(statement, parameters: parameters, in: txn) } catch { throw .sql(error) }
     }
 
-    /// Commits atomically (one WAL record); returns the LSN.
+    /// Commits atomically (one WAL record); returns the LSN. A trigger's
+    /// transaction cannot be committed: it commits with its statement
+    /// (``SQLError/transactionState(_:)``).
     @discardableResult
     public func commit() throws(SochDBError) -> UInt64 {
+        if let trigger {
+            throw .sql(.transactionState("trigger \(trigger.trigger) cannot commit the statement's transaction; it commits with the statement"))
+        }
         let actions = commitActions
         commitActions = []
         let lsn = try SochDBError.wrap { try txn.commit() }
@@ -92,8 +141,10 @@ public final class DatabaseTransaction {
         return lsn
     }
 
-    /// Discards the writes; a no-op once finished.
+    /// Discards the writes; a no-op once finished, and on a trigger's
+    /// transaction (a trigger fails its statement by throwing).
     public func abort() {
+        if trigger != nil { return }
         commitActions = []
         txn.abort()
     }

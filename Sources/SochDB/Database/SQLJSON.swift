@@ -10,7 +10,8 @@ import SochSQL
 /// `{"columns": [...], "rows": [[...], ...], "rows_affected": N}`; a blob in
 /// it is a hex string (``BlobStyle/hexString``, the wire's form) or the same
 /// `{"$blob": "<hex>"}` object parameters use (``BlobStyle/tagged``, the C
-/// ABI's, so a caller can tell a blob from text). Non-finite reals are null.
+/// ABI's, so a caller can tell a blob from text). A real always has a
+/// fraction or an exponent (`2500.0`); non-finite reals are null.
 public enum SQLJSON {
     public enum BlobStyle: Sendable { case hexString, tagged }
 
@@ -22,18 +23,34 @@ public enum SQLJSON {
         }
         var out: [SQLValue] = []
         out.reserveCapacity(items.count)
-        for item in items {
-            if let scalar = scalar(item) { out.append(scalar); continue }
-            switch item {
-            case .object(let o):
-                guard o.count == 1, case .string(let hex)? = o["$blob"], let bytes = decodeHex(hex) else {
-                    throw .invalidArgument("unsupported SQL parameter \(item.json) (a blob is {\"$blob\": \"hex\"})")
-                }
-                out.append(.blob(bytes))
-            default: throw .invalidArgument("unsupported SQL parameter \(item.json)")
-            }
-        }
+        for item in items { out.append(try sqlValue(item, "SQL parameter")) }
         return out
+    }
+
+    /// Parses a row: a JSON object of column name → value, values as in a
+    /// parameter array.
+    public static func row(_ text: String) throws(SochDBError) -> [(column: String, value: SQLValue)] {
+        guard case .object(let fields)? = try? JSONDecoder().decode(MetadataValue.self, from: Data(text.utf8)) else {
+            throw .invalidArgument("a row must be a JSON object of column name to value")
+        }
+        var out: [(column: String, value: SQLValue)] = []
+        out.reserveCapacity(fields.count)
+        for (column, item) in fields.sorted(by: { $0.key < $1.key }) { out.append((column, try sqlValue(item, "value of column \(column)"))) }
+        return out
+    }
+
+    /// A row's JSON object (blobs tagged), columns in the order given.
+    public static func object(columns: [String], values: [SQLValue]) -> String {
+        "{" + zip(columns, values).map { JSONText.quoted($0) + ":" + value($1, blobs: .tagged) }.joined(separator: ",") + "}"
+    }
+
+    /// The SQL value of a JSON parameter: a scalar, or `{"$blob": "<hex>"}`.
+    static func sqlValue(_ item: MetadataValue, _ what: String) throws(SochDBError) -> SQLValue {
+        if let scalar = scalar(item) { return scalar }
+        if case .object(let o) = item, o.count == 1, case .string(let hex)? = o["$blob"], let bytes = decodeHex(hex) {
+            return .blob(bytes)
+        }
+        throw .invalidArgument("unsupported \(what) \(item.json) (a blob is {\"$blob\": \"hex\"})")
     }
 
     /// The SQL value of a JSON scalar (null, boolean, integer, real,
@@ -66,7 +83,12 @@ public enum SQLJSON {
         switch v {
         case .null: return "null"
         case .integer(let i): return String(i)
-        case .real(let d): return d.isFinite ? MetadataValue.double(d).json : "null"
+        case .real(let d):
+            guard d.isFinite else { return "null" }
+            // A real stays a real for the reader: 2500.0, never 2500.
+            let text = MetadataValue.double(d).json
+            return text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
+                ? text : text + ".0"
         case .text(let s): return JSONText.quoted(s)
         case .boolean(let b): return b ? "true" : "false"
         case .blob(let b):

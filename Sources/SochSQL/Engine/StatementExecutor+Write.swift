@@ -16,6 +16,18 @@ extension StatementExecutor {
         return out
     }
 
+    /// Runs the BEFORE handlers of `triggers` on a row about to be written:
+    /// they see its values converted as stored (NOT NULL is checked only
+    /// after them, so a handler may fill a column) and may change them.
+    /// Returns the row's column values (the hidden rowid of `old` kept).
+    func beforeWrite(_ triggers: StatementTriggers, _ table: TableSchema, old: [SQLValue]?,
+                     new values: [SQLValue]) throws(SQLError) -> [SQLValue] {
+        var converted = values
+        for (i, column) in table.columns.enumerated() { converted[i] = try Conversions.store(values[i], in: column) }
+        guard let changed = try triggers.runBefore(table, old: old, new: converted) else { return converted }
+        return changed + values.dropFirst(table.columns.count)
+    }
+
     /// Writes a new row and its index entries. A duplicate primary key or
     /// UNIQUE index value (NULLs never collide) fails the statement, skips
     /// the row, or first deletes every row it collides with, by `policy`.
@@ -85,12 +97,16 @@ extension StatementExecutor {
             var values = table.defaults
             for (value, p) in zip(row, targets) { values[p] = value }
             if let autoKey, values[autoKey].isNull { values[autoKey] = .integer(try freeKey(table)) }
+            if let triggers { values = try beforeWrite(triggers, table, old: nil, new: values) }
             values = try checked(table, values)
             if let rowid = nextRowid {
                 values.append(.integer(rowid))
                 nextRowid = rowid &+ 1   // past the last only after the last row
             }
-            if try insertRow(table, values, policy: s.onConflict) { inserted += 1 }
+            if try insertRow(table, values, policy: s.onConflict) {
+                inserted += 1
+                triggers?.record(table, old: nil, new: values)
+            }
         }
         return SQLResult(columns: [], rows: [], rowsAffected: inserted)
     }
@@ -146,11 +162,15 @@ extension StatementExecutor {
         for row in old {
             var values = row.values
             for (p, expression) in assignments { values[p] = try evaluator.evaluate(expression, row.values) }
+            if let triggers { values = try beforeWrite(triggers, table, old: row.values, new: values) }
             updated.append(try checked(table, values))
         }
         // Remove every old row first, so that rows may trade key values.
         for row in old { deleteRow(table, row) }
-        for values in updated { try insertRow(table, values) }
+        for (row, values) in zip(old, updated) {
+            try insertRow(table, values)
+            triggers?.record(table, old: row.values, new: values)
+        }
         return SQLResult(columns: [], rows: [], rowsAffected: old.count)
     }
 
@@ -158,7 +178,11 @@ extension StatementExecutor {
         let table = try catalog.table(s.table)
         let condition = hasSubqueries ? try resolved(s.whereClause) : s.whereClause
         let rows = try matchingRows(table, condition, alias: nil)
-        for row in rows { deleteRow(table, row) }
+        if let triggers { for row in rows { _ = try triggers.runBefore(table, old: row.values, new: nil) } }
+        for row in rows {
+            deleteRow(table, row)
+            triggers?.record(table, old: row.values, new: nil)
+        }
         return SQLResult(columns: [], rows: [], rowsAffected: rows.count)
     }
 }

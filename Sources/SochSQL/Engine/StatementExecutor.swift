@@ -16,6 +16,8 @@ struct StatementExecutor {
     /// The statement holds subqueries, to be run and replaced by their
     /// results before its own expressions are bound.
     var hasSubqueries = false
+    /// The triggers of the statement's table, when it has any.
+    var triggers: StatementTriggers? = nil
 
     mutating func dispatch(_ statement: SQLStatement) throws(SQLError) -> SQLResult {
         switch statement {

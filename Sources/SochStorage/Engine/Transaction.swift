@@ -53,11 +53,16 @@ public final class Transaction {
     /// (``requireUnchanged(_:)``, ``requireNoWrites(prefix:)``).
     private var guards: Set<ByteKey> = []
     private var guardPrefixes: [[UInt8]] = []
+    /// One undo log per open savepoint, innermost last: each key written
+    /// since that savepoint, with what the buffer held for it before.
+    private var undo: [[ByteKey: Prior]] = []
     private var state = State.active
     /// Whether the statistics count this transaction (internal ones are not).
     private let counted: Bool
 
     private enum State { case active, committed, aborted }
+    /// A key's buffered state before a savepoint's first write to it.
+    private enum Prior { case absent, buffered([UInt8]?) }
     private static let nextID = Atomic<UInt64>(1)
 
     init(engine: EngineCore, counted: Bool = true) {
@@ -89,7 +94,9 @@ public final class Transaction {
         guard key.count <= WriteBatch.maxKeySize, value.count <= WriteBatch.maxValueSize else {
             throw StorageError.invalidArgument("key or value exceeds the size limit")
         }
-        writes[ByteKey(key)] = .some(value)
+        let k = ByteKey(key)
+        if !undo.isEmpty { remember(k) }
+        writes[k] = .some(value)
     }
 
     /// Makes the commit fail with ``TransactionError/conflict(key:)`` if a
@@ -115,7 +122,62 @@ public final class Transaction {
 
     public func delete(_ key: [UInt8]) throws {
         try checkActive()
-        writes[ByteKey(key)] = .some(nil)
+        let k = ByteKey(key)
+        if !undo.isEmpty { remember(k) }
+        writes[k] = .some(nil)
+    }
+
+    /// Marks the buffered writes as they are now, so that
+    /// ``rollback(to:)`` can return to them: for one statement that must
+    /// vanish whole when it fails, with everything its triggers wrote.
+    /// Savepoints nest; each is ended by ``rollback(to:)`` or
+    /// ``release(_:)``, innermost first. Costs nothing until the next
+    /// write, then one dictionary entry per distinct key written.
+    public func savepoint() throws -> Savepoint {
+        try checkActive()
+        undo.append([:])
+        return Savepoint(transaction: id, depth: undo.count)
+    }
+
+    /// Undoes every write since `savepoint` (and ends it and any savepoint
+    /// taken after it). Guards registered since stay: they can only make
+    /// a commit conflict, never let a wrong one through.
+    public func rollback(to savepoint: Savepoint) throws {
+        try checkActive()
+        try check(savepoint)
+        while undo.count >= savepoint.depth {
+            for (key, prior) in undo.removeLast() {
+                switch prior {
+                case .absent: writes.removeValue(forKey: key)
+                case .buffered(let value): writes[key] = .some(value)
+                }
+            }
+        }
+    }
+
+    /// Ends `savepoint` (and any taken after it), keeping its writes; an
+    /// enclosing savepoint can still undo them.
+    public func release(_ savepoint: Savepoint) throws {
+        try checkActive()
+        try check(savepoint)
+        while undo.count >= savepoint.depth {
+            let log = undo.removeLast()
+            guard !undo.isEmpty else { break }
+            for (key, prior) in log where undo[undo.count - 1][key] == nil { undo[undo.count - 1][key] = prior }
+        }
+    }
+
+    private func check(_ savepoint: Savepoint) throws {
+        guard savepoint.transaction == id, savepoint.depth >= 1, savepoint.depth <= undo.count else {
+            throw StorageError.invalidArgument("savepoint \(savepoint.depth) is not open in transaction \(id)")
+        }
+    }
+
+    /// Records `key`'s buffered state in the innermost undo log, once.
+    private func remember(_ key: ByteKey) {
+        let last = undo.count - 1
+        guard undo[last][key] == nil else { return }
+        if let buffered = writes[key] { undo[last][key] = .buffered(buffered) } else { undo[last][key] = .absent }
     }
 
     /// Pairs in [`start`, `end`) at the snapshot, with this transaction's own
@@ -181,7 +243,16 @@ public final class Transaction {
         writes.removeAll()
         guards.removeAll()
         guardPrefixes.removeAll()
+        undo.removeAll()
         snapshot.release()
         engine.transactionFinished(committed: state == .committed, counted: counted)
     }
+}
+
+/// A point in a ``Transaction``'s writes to return to
+/// (``Transaction/savepoint()``).
+public struct Savepoint: Sendable, Equatable {
+    let transaction: UInt64
+    /// How many savepoints are open once this one is (1 = outermost).
+    let depth: Int
 }
