@@ -241,7 +241,18 @@ int32_t sochdb_execute(sochdb_db *db, const char *sql, const char *params_json, 
  * on the calling thread. */
 typedef struct sochdb_trigger_call sochdb_trigger_call;
 
-/* A trigger function. It runs on the thread executing the statement, inside
+/* A trigger function, called once per event with the event as JSON
+ * (`event_json`, NUL-terminated, `event_len` bytes without the NUL; owned by
+ * the library and valid until the function returns):
+ *     {"trigger": NAME, "event": "BEFORE INSERT", "operation": "INSERT",
+ *      "table": NAME, "columns": [...], "row": ROW|null, "old": ROW|null,
+ *      "batch": [{"old": ROW|null, "new": ROW|null}, ...]}
+ * ROW is an object of column -> value (as in params_json; blobs are
+ * {"$blob": "<hex>"}, reals always have a fraction or an exponent). "row"
+ * is the new row (INSERT, UPDATE), "old" the row before (UPDATE, DELETE);
+ * "batch" is filled for "ON BATCH" only.
+ *
+ * It runs on the thread executing the statement, inside
  * the SochDB call that runs it (sochdb_execute, sochdb_txn_execute, or a
  * statement a trigger runs), possibly on several threads at once. Return 0
  * to let the statement go on, anything else to fail it: with the abort
@@ -252,7 +263,8 @@ typedef struct sochdb_trigger_call sochdb_trigger_call;
  * wrote through sochdb_trigger_call_txn. Do not call, on the same thread,
  * a function on a sochdb_txn whose call is running this trigger (its lock
  * is held): use sochdb_trigger_call_txn. */
-typedef int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call);
+typedef int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call, const char *event_json,
+                                     size_t event_len);
 
 /* Binds `fn` to the events in `events` (SOCHDB_TRIGGER_* bits) on `table`
  * (case-insensitive; it need not exist yet) under the unique `name` (842 if
@@ -269,15 +281,6 @@ int32_t sochdb_trigger_unregister(sochdb_db *db, const char *name);
  *     [{"name": "...", "table": "...", "events": ["BEFORE INSERT", ...]}, ...] */
 int32_t sochdb_trigger_list(sochdb_db *db, char **out_json, size_t *out_len);
 
-/* The event as JSON, owned by the call (do not free; valid until the
- * function returns):
- *     {"trigger": NAME, "event": "BEFORE INSERT", "operation": "INSERT",
- *      "table": NAME, "columns": [...], "row": ROW|null, "old": ROW|null,
- *      "batch": [{"old": ROW|null, "new": ROW|null}, ...]}
- * ROW is an object of column -> value (as in params_json; blobs are
- * {"$blob": "<hex>"}). "row" is the new row (INSERT, UPDATE), "old" the row
- * before (UPDATE, DELETE); "batch" is filled for "ON BATCH" only. */
-int32_t sochdb_trigger_call_json(const sochdb_trigger_call *call, const char **out_json, size_t *out_len);
 /* A new handle on the statement's transaction: reads see the statement's
  * snapshot, writes and sochdb_txn_execute commit or vanish with the
  * statement. Free it with sochdb_txn_free; it cannot be committed or

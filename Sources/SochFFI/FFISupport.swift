@@ -111,10 +111,10 @@ func writeValue(_ value: [UInt8]?, _ outValue: UnsafeMutablePointer<UnsafeMutabl
     }
 }
 
-/// A JSON value decoded with the engine's metadata decoder (objects, lists,
-/// strings, numbers, booleans, null).
+/// A JSON value (objects, lists, strings, numbers, booleans, null), read by
+/// ``JSONReader``.
 func parseJSON(_ text: String, _ what: String) throws(SochDBError) -> MetadataValue {
-    do { return try JSONDecoder().decode(MetadataValue.self, from: Data(text.utf8)) } catch {
+    do { return try JSONReader.parse(text) } catch {
         throw invalid("\(what) is not valid JSON: \(error)")
     }
 }

@@ -8,7 +8,7 @@ import SochDB
 /// trigger is unregistered, or the database freed, and no statement still
 /// runs it.
 private final class TriggerCallback: @unchecked Sendable {
-    typealias Function = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Int32
+    typealias Function = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int) -> Int32
     typealias Release = @convention(c) (UnsafeMutableRawPointer?) -> Void
     let function: Function
     let userData: UnsafeMutableRawPointer?
@@ -28,7 +28,10 @@ private final class TriggerCallback: @unchecked Sendable {
     func run(_ context: inout TriggerContext) throws {
         let call = TriggerCall(context)
         let pointer = Handle.make(call)
-        let status = function(userData, pointer)
+        let json = TriggerCall.describe(context)
+        let status = json.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { function(userData, pointer, $0.baseAddress, $0.count - 1) }
+        }
         call.isOpen = false
         Handle.release(pointer, as: TriggerCall.self)
         context = call.context
@@ -49,32 +52,42 @@ private struct CallbackFailure: Error, CustomStringConvertible {
 /// the callback, on its thread.
 private final class TriggerCall {
     var context: TriggerContext
-    /// The event as JSON, NUL-terminated (include/sochdb.h has its
-    /// layout), and its length; freed with the call.
-    let json: UnsafeMutablePointer<CChar>
-    let jsonLength: Int
     var abort: TriggerAbort?
     var failure: String?
     var isOpen = true
 
-    init(_ context: TriggerContext) {
-        self.context = context
-        let text = Self.describe(context)
-        jsonLength = text.utf8.count
-        json = .allocate(capacity: jsonLength + 1)
-        text.withCString { json.initialize(from: $0, count: jsonLength + 1) }
-    }
+    init(_ context: TriggerContext) { self.context = context }
 
-    deinit { json.deallocate() }
-
-    static func describe(_ c: TriggerContext) -> String {
-        func row(_ r: TriggerRow?) -> String { r.map { SQLJSON.object(columns: $0.columns, values: $0.values) } ?? "null" }
-        let columns = (c.row ?? c.old ?? c.batch.first?.new ?? c.batch.first?.old)?.columns ?? []
-        let batch = c.batch.map { "{\"old\":\(row($0.old)),\"new\":\(row($0.new))}" }.joined(separator: ",")
-        return "{\"trigger\":\(JSONText.quoted(c.trigger)),\"event\":\(JSONText.quoted(c.event.rawValue)),"
-            + "\"operation\":\(JSONText.quoted(c.operation.rawValue)),\"table\":\(JSONText.quoted(c.table)),"
-            + "\"columns\":[\(columns.map(JSONText.quoted).joined(separator: ","))],"
-            + "\"row\":\(row(c.row)),\"old\":\(row(c.old)),\"batch\":[\(batch)]}"
+    /// The event as NUL-terminated JSON (include/sochdb.h has its layout).
+    static func describe(_ c: TriggerContext) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func text(_ s: String) { JSONText.append(s, to: &out) }
+        func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func row(_ r: TriggerRow?) {
+            if let r { SQLJSON.appendObject(columns: r.columns, values: r.values, to: &out) } else { raw("null") }
+        }
+        raw("{\"trigger\":"); text(c.trigger)
+        raw(",\"event\":"); text(c.event.rawValue)
+        raw(",\"operation\":"); text(c.operation.rawValue)
+        raw(",\"table\":"); text(c.table)
+        raw(",\"columns\":[")
+        for (i, name) in ((c.row ?? c.old ?? c.batch.first?.new ?? c.batch.first?.old)?.columns ?? []).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            text(name)
+        }
+        raw("],\"row\":"); row(c.row)
+        raw(",\"old\":"); row(c.old)
+        raw(",\"batch\":[")
+        for (i, change) in c.batch.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            raw("{\"old\":"); row(change.old)
+            raw(",\"new\":"); row(change.new)
+            out.append(UInt8(ascii: "}"))
+        }
+        raw("]}")
+        out.append(0)
+        return out
     }
 }
 
@@ -87,7 +100,7 @@ private func call(_ pointer: OpaquePointer?) throws(SochDBError) -> TriggerCall 
 @_cdecl("sochdb_trigger_register")
 public func sochdb_trigger_register(_ db: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ table: UnsafePointer<CChar>?,
                                     _ events: UInt32,
-                                    _ function: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Int32)?,
+                                    _ function: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int) -> Int32)?,
                                     _ userData: UnsafeMutableRawPointer?,
                                     _ release: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?) -> Int32 {
     ffiCall { () throws(SochDBError) in
@@ -127,16 +140,6 @@ public func sochdb_trigger_list(_ db: OpaquePointer?, _ outJSON: UnsafeMutablePo
         let text = "[" + items.joined(separator: ",") + "]"
         out.pointee = try mallocString(text)
         outLen?.pointee = text.utf8.count
-    }
-}
-
-@_cdecl("sochdb_trigger_call_json")
-public func sochdb_trigger_call_json(_ pointer: OpaquePointer?, _ outJSON: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
-                                     _ outLen: UnsafeMutablePointer<Int>?) -> Int32 {
-    ffiCall { () throws(SochDBError) in
-        let c = try call(pointer), out = try required(outJSON, "out_json")
-        out.pointee = UnsafePointer(c.json)
-        outLen?.pointee = c.jsonLength
     }
 }
 

@@ -171,11 +171,9 @@ static void bulk_index(const char *dir) {
 static int released = 0;
 static void release_counter(void *user_data) { released += *(int *)user_data; }
 
-static int32_t email_trigger(void *user_data, sochdb_trigger_call *call) {
+static int32_t email_trigger(void *user_data, sochdb_trigger_call *call, const char *json, size_t len) {
     (void)user_data;
-    const char *json = NULL;
-    size_t len = 0;
-    if (sochdb_trigger_call_json(call, &json, &len) != SOCHDB_OK || strlen(json) != len) return 1;
+    if (json == NULL || strlen(json) != len) return 1;
     if (strstr(json, "\"event\":\"BEFORE INSERT\"") == NULL) return 1;
     if (strstr(json, "@") == NULL) {
         sochdb_trigger_abort(call, "Invalid email format", "INVALID_EMAIL");
@@ -186,8 +184,9 @@ static int32_t email_trigger(void *user_data, sochdb_trigger_call *call) {
     return 0;
 }
 
-static int32_t audit_trigger(void *user_data, sochdb_trigger_call *call) {
+static int32_t audit_trigger(void *user_data, sochdb_trigger_call *call, const char *json, size_t len) {
     (void)user_data;
+    if (strstr(json, "\"event\":\"AFTER INSERT\"") == NULL || strlen(json) != len) return 1;
     sochdb_txn *txn = NULL;
     if (sochdb_trigger_call_txn(call, &txn) != SOCHDB_OK) return 1;
     int32_t rc = sochdb_txn_put(txn, (const uint8_t *)"audited", 7, (const uint8_t *)"1", 1);

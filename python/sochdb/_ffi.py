@@ -29,8 +29,9 @@ _OUT_I32 = POINTER(c_int32)
 _OUT_U64 = POINTER(c_uint64)
 _FP = POINTER(c_float)
 
-# int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call)
-TRIGGER_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, c_void_p)
+# int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call,
+#                              const char *event_json, size_t event_len)
+TRIGGER_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_size_t)
 # void (*release)(void *user_data)
 RELEASE_FN = ctypes.CFUNCTYPE(None, c_void_p)
 
@@ -72,7 +73,6 @@ _SIGNATURES = {
     "sochdb_trigger_register": (c_int32, [_P, c_char_p, c_char_p, c_uint32, TRIGGER_FN, c_void_p, RELEASE_FN]),
     "sochdb_trigger_unregister": (c_int32, [_P, c_char_p]),
     "sochdb_trigger_list": (c_int32, [_P, _OUT_P, _OUT_SIZE]),
-    "sochdb_trigger_call_json": (c_int32, [_P, _OUT_P, _OUT_SIZE]),
     "sochdb_trigger_call_txn": (c_int32, [_P, _OUT_P]),
     "sochdb_trigger_set_row": (c_int32, [_P, c_char_p, c_size_t]),
     "sochdb_trigger_abort": (c_int32, [_P, c_char_p, c_char_p]),

@@ -23,7 +23,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import itertools
 import threading
 
-from ._ffi import RELEASE_FN, TRIGGER_FN, byref, c_size_t, c_void_p, check, lib, stash_trigger_failure
+from ._ffi import RELEASE_FN, TRIGGER_FN, check, lib, stash_trigger_failure
+from .database import _param
 from .plugins import PluginExecutionError, PluginRegistry, TriggerContext, TriggerEvent, _Loaded, _takes_context
 from .errors import TriggerAbort
 
@@ -63,20 +64,17 @@ class _TableBinding:
         self.db = db
         self.plugin = plugin
         self.name = f"plugin:{plugin}:{table}"
-        self.handlers = {event: (handler, _takes_context(handler)) for event, handler in handlers.items()}
+        # By the event's string, as the engine's JSON names it.
+        self.handlers = {event.value: (event, handler, _takes_context(handler)) for event, handler in handlers.items()}
         self.mask = sum(_BITS[event] for event in handlers)
         self.function = TRIGGER_FN(self._callback)  # kept alive as long as the binding
 
-    def _callback(self, _user_data: Any, call: int) -> int:
+    def _callback(self, _user_data: Any, call: int, event_json: int, event_len: int) -> int:
         context: Optional[TriggerContext] = None
         handler_name = "the trigger callback"
         try:
-            text = c_void_p()
-            length = c_size_t()
-            check(lib().sochdb_trigger_call_json(call, byref(text), byref(length)))
-            info = json.loads(ctypes.string_at(text.value, length.value))
-            event = TriggerEvent(info["event"])
-            handler, takes_context = self.handlers[event]
+            info = json.loads(ctypes.string_at(event_json, event_len))
+            event, handler, takes_context = self.handlers[info["event"]]
             handler_name = event.handler_name
             old = _decode_row(info["old"])
             if event is TriggerEvent.ON_BATCH:
@@ -103,8 +101,6 @@ class _TableBinding:
                         raise TypeError(f"returned {type(row).__name__}, expected a dict or None")
                     row = dict(row)
                 if row != original:
-                    from .database import _param
-
                     changed = json.dumps({k: _param(v) for k, v in row.items()}).encode("utf-8")
                     check(lib().sochdb_trigger_set_row(call, changed, len(changed)))
             return 0

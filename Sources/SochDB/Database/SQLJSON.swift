@@ -18,7 +18,7 @@ public enum SQLJSON {
     /// Parses a parameter array; the empty string is no parameters.
     public static func parameters(_ text: String) throws(SochDBError) -> [SQLValue] {
         if text.isEmpty { return [] }
-        guard case .list(let items)? = try? JSONDecoder().decode(MetadataValue.self, from: Data(text.utf8)) else {
+        guard case .list(let items) = try JSONReader.parse(text) else {
             throw .invalidArgument("SQL parameters must be a JSON array")
         }
         var out: [SQLValue] = []
@@ -30,7 +30,7 @@ public enum SQLJSON {
     /// Parses a row: a JSON object of column name → value, values as in a
     /// parameter array.
     public static func row(_ text: String) throws(SochDBError) -> [(column: String, value: SQLValue)] {
-        guard case .object(let fields)? = try? JSONDecoder().decode(MetadataValue.self, from: Data(text.utf8)) else {
+        guard case .object(let fields) = try JSONReader.parse(text) else {
             throw .invalidArgument("a row must be a JSON object of column name to value")
         }
         var out: [(column: String, value: SQLValue)] = []
@@ -39,9 +39,21 @@ public enum SQLJSON {
         return out
     }
 
-    /// A row's JSON object (blobs tagged), columns in the order given.
-    public static func object(columns: [String], values: [SQLValue]) -> String {
-        "{" + zip(columns, values).map { JSONText.quoted($0) + ":" + value($1, blobs: .tagged) }.joined(separator: ",") + "}"
+    /// Appends a row's JSON object (blobs tagged), columns in the order
+    /// given, to a UTF-8 buffer.
+    public static func appendObject(columns: [String], values: [SQLValue], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, (column, v)) in zip(columns, values).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.append(column, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch v {
+            case .integer(let n): out.append(contentsOf: String(n).utf8)
+            case .text(let t): JSONText.append(t, to: &out)
+            default: out.append(contentsOf: value(v, blobs: .tagged).utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The SQL value of a JSON parameter: a scalar, or `{"$blob": "<hex>"}`.
@@ -83,12 +95,7 @@ public enum SQLJSON {
         switch v {
         case .null: return "null"
         case .integer(let i): return String(i)
-        case .real(let d):
-            guard d.isFinite else { return "null" }
-            // A real stays a real for the reader: 2500.0, never 2500.
-            let text = MetadataValue.double(d).json
-            return text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
-                ? text : text + ".0"
+        case .real(let d): return d.isFinite ? d.description : "null"   // 2500.0, 1e-05: a reader sees a real
         case .text(let s): return JSONText.quoted(s)
         case .boolean(let b): return b ? "true" : "false"
         case .blob(let b):

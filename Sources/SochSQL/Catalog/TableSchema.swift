@@ -15,6 +15,8 @@ struct TableSchema: Sendable {
     /// Lowercased column name → position (``ColumnDefinition/name`` keeps
     /// the declared spelling).
     let columnPositions: [String: Int]
+    /// The columns' names in order (shared by every ``TriggerRow`` of the table).
+    let columnNames: [String]
 
     init(id: UInt32, name: String, columns: [ColumnDefinition], primaryKey: [Int], indexes: [IndexSchema]) {
         self.id = id
@@ -25,6 +27,7 @@ struct TableSchema: Sendable {
         var positions: [String: Int] = [:]
         for (i, c) in columns.enumerated() { positions[c.name.lowercased()] = i }
         columnPositions = positions
+        columnNames = columns.map(\.name)
         defaults = columns.map(\.defaultValue)
     }
 

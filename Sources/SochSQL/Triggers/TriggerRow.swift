@@ -7,7 +7,7 @@ public struct TriggerRow: Sendable, Equatable, CustomStringConvertible {
     let positions: [String: Int]
 
     init(_ table: TableSchema, _ values: some Collection<SQLValue>) {
-        columns = table.columns.map(\.name)
+        columns = table.columnNames
         self.values = Array(values.prefix(table.columns.count))
         positions = table.columnPositions
     }
