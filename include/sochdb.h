@@ -260,9 +260,9 @@ typedef struct sochdb_trigger_call sochdb_trigger_call;
  * with " [code]" appended), else with the message given to
  * sochdb_trigger_fail (841), else with "the trigger callback returned N"
  * (841). A failed statement writes nothing, including what the trigger
- * wrote through sochdb_trigger_call_txn. Do not call, on the same thread,
- * a function on a sochdb_txn whose call is running this trigger (its lock
- * is held): use sochdb_trigger_call_txn. */
+ * wrote through sochdb_trigger_call_txn. A sochdb_txn whose call is
+ * running this trigger is busy on this thread: calls on it fail with 820;
+ * use sochdb_trigger_call_txn. */
 typedef int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call, const char *event_json,
                                      size_t event_len);
 
@@ -272,7 +272,8 @@ typedef int32_t (*sochdb_trigger_fn)(void *user_data, sochdb_trigger_call *call,
  * UPDATE and DELETE of the table that starts after this call, in
  * registration order. `release`, if not NULL, is called with `user_data`
  * once the trigger is gone (unregistered or the database freed, and no
- * statement running it); if registering fails it is not called. */
+ * statement running it), outside the library's locks; if registering
+ * fails it is not called. */
 int32_t sochdb_trigger_register(sochdb_db *db, const char *name, const char *table, uint32_t events,
                                 sochdb_trigger_fn fn, void *user_data, void (*release)(void *user_data));
 /* 843 if no trigger has that name. */
@@ -285,7 +286,8 @@ int32_t sochdb_trigger_list(sochdb_db *db, char **out_json, size_t *out_len);
  * snapshot, writes and sochdb_txn_execute commit or vanish with the
  * statement. Free it with sochdb_txn_free; it cannot be committed or
  * aborted (820), and every call on it fails (820) once the trigger function
- * has returned. Statements run through it fire their own triggers, nested
+ * has returned. From a BEFORE handler it only reads (SELECT, get, scans);
+ * writes fail the statement (841). No trigger may change the schema. Statements run through it fire their own triggers, nested
  * at most 16 deep (841). */
 int32_t sochdb_trigger_call_txn(sochdb_trigger_call *call, sochdb_txn **out_txn);
 /* BEFORE INSERT and BEFORE UPDATE only: sets the columns named in

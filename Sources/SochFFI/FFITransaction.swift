@@ -1,4 +1,7 @@
 import CSochFFI
+#if canImport(Glibc)
+import Glibc
+#endif
 import SochDB
 import Synchronization
 
@@ -10,6 +13,10 @@ import Synchronization
 final class TransactionHandle: Sendable {
     private struct Unchecked: @unchecked Sendable { let txn: DatabaseTransaction }
     private let lock: Mutex<Unchecked>
+    /// The thread inside `with`, or 0: a call on this handle from that same
+    /// thread (a trigger callback using the transaction whose statement
+    /// fired it) is refused instead of deadlocking on `lock`.
+    private let owner = Atomic<UInt>(0)
     let id: UInt64
 
     init(_ txn: DatabaseTransaction) {
@@ -18,7 +25,15 @@ final class TransactionHandle: Sendable {
     }
 
     func with<R>(_ body: (DatabaseTransaction) throws(SochDBError) -> R) throws(SochDBError) -> R {
-        try lock.withLock { u throws(SochDBError) in try body(u.txn) }
+        let me = UInt(pthread_self())
+        guard owner.load(ordering: .relaxed) != me else {
+            throw .sql(.transactionState("transaction \(id) is running a statement on this thread (its trigger's callback?): use the trigger call's transaction"))
+        }
+        return try lock.withLock { u throws(SochDBError) in
+            owner.store(me, ordering: .relaxed)
+            defer { owner.store(0, ordering: .relaxed) }
+            return try body(u.txn)
+        }
     }
 
     deinit {

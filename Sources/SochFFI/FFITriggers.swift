@@ -32,7 +32,6 @@ private final class TriggerCallback: @unchecked Sendable {
         let status = json.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { function(userData, pointer, $0.baseAddress, $0.count - 1) }
         }
-        call.isOpen = false
         Handle.release(pointer, as: TriggerCall.self)
         context = call.context
         guard status != 0 else { return }
@@ -54,7 +53,6 @@ private final class TriggerCall {
     var context: TriggerContext
     var abort: TriggerAbort?
     var failure: String?
-    var isOpen = true
 
     init(_ context: TriggerContext) { self.context = context }
 
@@ -91,10 +89,10 @@ private final class TriggerCall {
     }
 }
 
+/// The call behind `pointer`: valid only while its trigger function runs
+/// (the object is freed when it returns), which the header requires.
 private func call(_ pointer: OpaquePointer?) throws(SochDBError) -> TriggerCall {
-    let call = try Handle.get(pointer, as: TriggerCall.self, "trigger call")
-    guard call.isOpen else { throw SochDBError.sql(.transactionState("the trigger callback has returned; its call is closed")) }
-    return call
+    try Handle.get(pointer, as: TriggerCall.self, "trigger call")
 }
 
 @_cdecl("sochdb_trigger_register")

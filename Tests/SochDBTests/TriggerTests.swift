@@ -152,7 +152,7 @@ final class TriggerTests {
         let txn = db.beginTransaction()
         for n in 0..<1000 { try txn.execute("INSERT INTO source VALUES (?)", parameters: [.integer(Int64(n))]) }
         try txn.commit()
-        try db.registerTrigger(name: "log_each", table: "target", events: [.beforeInsert]) { c in
+        try db.registerTrigger(name: "log_each", table: "target", events: [.afterInsert]) { c in
             try c.transaction.execute("INSERT INTO log VALUES (?)", parameters: [c.row!["n"]!])
             if c.row!["n"] == .integer(700) { throw TriggerAbort("seven hundred") }
         }
@@ -179,6 +179,36 @@ final class TriggerTests {
         }
         #expect(sqlError { try db.executeSQL("INSERT INTO target SELECT n FROM source") } == .triggerFailed(trigger: "broken", message: "Broken()"))
         #expect(try count(db, "target") == 1)
+        try db.close()
+    }
+
+    @Test func beforeHandlersReadButNeitherWriteNorChangeTheSchema() throws {
+        let db = try Database.open(dir)
+        try db.executeSQL("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")
+        try db.executeSQL("CREATE TABLE limits (max INTEGER)")
+        try db.executeSQL("INSERT INTO limits VALUES (10)")
+        try db.registerTrigger(name: "check", table: "t", events: [.beforeInsert]) { c in
+            #expect(!c.canWrite)
+            let max = try c.transaction.execute("SELECT max FROM limits").rows[0][0]   // reading is fine
+            if case .integer(let m) = max, case .integer(let n)? = c.row?["n"], n > m { throw TriggerAbort("over the limit") }
+            if c.row?["n"] == .integer(7) { try c.transaction.put(Array("k".utf8), Array("v".utf8)) }
+            if c.row?["n"] == .integer(8) { try c.transaction.execute("UPDATE t SET n = 0") }
+        }
+        try db.executeSQL("INSERT INTO t VALUES (1, 5)")
+        #expect(sqlError { try db.executeSQL("INSERT INTO t VALUES (2, 11)") }?.code == 840)
+        for n in [7, 8] {
+            let error = sqlError { try db.executeSQL("INSERT INTO t VALUES (2, \(n))") }
+            #expect(error?.code == 841 && error?.description.contains("a BEFORE handler may read and change its row, not write") == true)
+        }
+        #expect(try count(db, "t") == 1 && db.get(Array("k".utf8)) == nil)
+
+        try db.unregisterTrigger(name: "check")
+        try db.registerTrigger(name: "ddl", table: "t", events: [.afterInsert]) { c in
+            try c.transaction.execute("CREATE INDEX t_n ON t(n)")
+        }
+        let error = sqlError { try db.executeSQL("INSERT INTO t VALUES (3, 1)") }
+        #expect(error?.code == 841 && error?.description.contains("cannot change the schema") == true)
+        #expect(try count(db, "t") == 1)
         try db.close()
     }
 

@@ -25,8 +25,14 @@ struct SavepointTests {
         #expect(try txn.get(b("c")) == nil)
         #expect(s(try txn.get(b("stored"))) == "0")
         #expect(try txn.scan().map { s($0.key)! } == ["a", "stored"])
-        // Ended: rolling back to it again is refused.
+        // Ended: rolling back to it again is refused, also once a newer
+        // savepoint sits at the same depth.
         #expect(throws: StorageError.self) { try txn.rollback(to: sp) }
+        let newer = try txn.savepoint()
+        #expect(throws: StorageError.self) { try txn.rollback(to: sp) }
+        // No commit while a savepoint is open (a statement is running).
+        #expect(throws: StorageError.self) { try txn.commit() }
+        try txn.release(newer)
         try txn.commit()
         #expect(try s(engine.get(b("a"))) == "1" && s(engine.get(b("stored"))) == "0")
     }

@@ -136,22 +136,28 @@ def lib() -> ctypes.CDLL:
 _trigger_failure = threading.local()
 
 
-def stash_trigger_failure(error: BaseException) -> None:
-    """Keeps ``error`` (raised by a Python trigger on this thread) for the
-    check() of the SochDB call whose statement it fails."""
+def stash_trigger_failure(error: BaseException, message: str) -> None:
+    """Keeps ``error`` (raised by a Python trigger on this thread, reported
+    to the library with ``message``) for the check() of the SochDB call
+    whose statement it fails."""
     _trigger_failure.error = error
+    _trigger_failure.message = message
 
 
 def check(code: int) -> None:
     """Raises the exception for a non-zero return code of the library."""
     if code != 0:
         message = lib().sochdb_last_error_message() or b""
+        text = message.decode("utf-8", "replace")
         if code in (840, 841):
             pending = getattr(_trigger_failure, "error", None)
             if pending is not None:
                 _trigger_failure.error = None
-                raise pending
-        raise error_for_code(code, message.decode("utf-8", "replace"))
+                # Only the failure this error reports: a stale one (from a
+                # statement whose failure a caller swallowed) is dropped.
+                if _trigger_failure.message in text:
+                    raise pending
+        raise error_for_code(code, text)
 
 
 def take_bytes(pointer: c_void_p, length: int) -> bytes:

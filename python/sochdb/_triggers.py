@@ -22,11 +22,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import itertools
 import threading
+import weakref
 
 from ._ffi import RELEASE_FN, TRIGGER_FN, check, lib, stash_trigger_failure
 from .database import _param
 from .plugins import PluginExecutionError, PluginRegistry, TriggerContext, TriggerEvent, _Loaded, _takes_context
-from .errors import TriggerAbort
+from .errors import DatabaseError, TriggerAbort
 
 # SOCHDB_TRIGGER_* bits (include/sochdb.h), in TriggerEvent order.
 _BITS = {event: 1 << i for i, event in enumerate(TriggerEvent)}
@@ -41,8 +42,11 @@ _keys = itertools.count(1)
 
 
 def _release(user_data: Optional[int]) -> None:
-    with _alive_lock:
-        _alive.pop(user_data or 0, None)
+    try:
+        with _alive_lock:
+            _alive.pop(user_data or 0, None)
+    except BaseException:  # at interpreter exit the module may be half gone
+        pass
 
 
 _RELEASE = RELEASE_FN(_release)  # module-level: lives as long as the library
@@ -61,7 +65,9 @@ class _TableBinding:
     """One plugin's handlers on one table, as one engine trigger."""
 
     def __init__(self, db, plugin: str, table: str, handlers: Dict[TriggerEvent, Callable]) -> None:
-        self.db = db
+        # Weak: the engine keeps the binding alive (until it releases it) and
+        # must not keep an unclosed Database from being collected and freed.
+        self.db = weakref.ref(db)
         self.plugin = plugin
         self.name = f"plugin:{plugin}:{table}"
         # By the event's string, as the engine's JSON names it.
@@ -70,6 +76,21 @@ class _TableBinding:
         self.function = TRIGGER_FN(self._callback)  # kept alive as long as the binding
 
     def _callback(self, _user_data: Any, call: int, event_json: int, event_len: int) -> int:
+        # Nothing may escape a ctypes callback (ctypes would print it and
+        # return an undefined status): whatever even the reporting raises
+        # fails the statement.
+        try:
+            return self._run(call, event_json, event_len)
+        except BaseException:
+            return 1
+
+    def _transaction(self, call: int):
+        db = self.db()
+        if db is None:
+            raise DatabaseError("the database of this trigger is gone")
+        return db._trigger_transaction(call)
+
+    def _run(self, call: int, event_json: int, event_len: int) -> int:
         context: Optional[TriggerContext] = None
         handler_name = "the trigger callback"
         try:
@@ -90,7 +111,7 @@ class _TableBinding:
             original = dict(argument) if event in _CHANGES_ROW else None
             if takes_context:
                 context = TriggerContext(event, info["table"], info["operation"], old, self.plugin,
-                                         lambda: self.db._trigger_transaction(call))
+                                         lambda: self._transaction(call))
                 result = handler(argument, context)
             else:
                 result = handler(argument)
@@ -107,23 +128,27 @@ class _TableBinding:
         except TriggerAbort as abort:
             if getattr(abort, "plugin", None) is None:
                 abort.plugin = self.plugin  # type: ignore[attr-defined]
-            stash_trigger_failure(abort)
+            message = str(abort)
+            stash_trigger_failure(abort, message)
             code = None if abort.code is None else str(abort.code).encode("utf-8")
-            lib().sochdb_trigger_abort(call, str(abort).encode("utf-8"), code)
+            lib().sochdb_trigger_abort(call, message.encode("utf-8"), code)
             return 1
         except PluginExecutionError as failure:  # a nested statement's plugin failed: keep it
-            stash_trigger_failure(failure)
-            lib().sochdb_trigger_fail(call, str(failure).encode("utf-8"))
+            message = str(failure)
+            stash_trigger_failure(failure, message)
+            lib().sochdb_trigger_fail(call, message.encode("utf-8"))
             return 1
         except Exception as e:
             failure = PluginExecutionError(self.plugin, handler_name, f"{type(e).__name__}: {e}")
             failure.__cause__ = e
-            stash_trigger_failure(failure)
-            lib().sochdb_trigger_fail(call, str(failure).encode("utf-8"))
+            message = str(failure)
+            stash_trigger_failure(failure, message)
+            lib().sochdb_trigger_fail(call, message.encode("utf-8"))
             return 1
         except BaseException as e:  # KeyboardInterrupt, SystemExit: fail the statement, then re-raise
-            stash_trigger_failure(e)
-            lib().sochdb_trigger_fail(call, f"plugin {self.plugin} interrupted: {type(e).__name__}".encode("utf-8"))
+            message = f"plugin {self.plugin} interrupted: {type(e).__name__}"
+            stash_trigger_failure(e, message)
+            lib().sochdb_trigger_fail(call, message.encode("utf-8"))
             return 1
         finally:
             if context is not None:
@@ -136,8 +161,15 @@ class DatabasePlugins(PluginRegistry):
 
     def __init__(self, db) -> None:
         super().__init__()
-        self._db = db
+        self._db_ref = weakref.ref(db)
         self._bindings: Dict[str, List[_TableBinding]] = {}
+
+    @property
+    def _db(self):
+        db = self._db_ref()
+        if db is None:
+            raise DatabaseError("the database of this registry is gone")
+        return db
 
     def _attach(self, loaded: _Loaded) -> None:
         name = loaded.plugin.name

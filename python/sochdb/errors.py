@@ -25,6 +25,7 @@ DatabaseError      everything else (bad input 1xx/8xx, corruption 2xx, I/O 3xx,
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 __all__ = [
@@ -85,12 +86,21 @@ class TriggerAbort(SochDBError):
         self.code = code  # type: ignore[assignment]
 
 
+_ABORT = re.compile(r"^trigger (\S+) aborted the statement: (.*?)(?: \[([^\]]*)\])?$", re.S)
+
+
 def error_for_code(code: int, message: str) -> SochDBError:
     """The exception for a SochDB error code (docs/errors.md) with its message."""
     if code == 840:
-        # A trigger's refusal raised outside Python (a C or Swift trigger);
-        # a Python plugin's own TriggerAbort is re-raised as itself instead.
-        return TriggerAbort(message)
+        # A refusal by a trigger outside Python (a C or Swift trigger); a
+        # Python plugin's own TriggerAbort is re-raised as itself instead.
+        # The engine's text is "trigger NAME aborted the statement: MESSAGE [CODE]".
+        match = _ABORT.match(message)
+        if match is None:
+            return TriggerAbort(message)
+        abort = TriggerAbort(match.group(2), code=match.group(3))
+        abort.plugin = match.group(1)  # type: ignore[attr-defined]
+        return abort
     if code == 842:
         return AlreadyExistsError(message, code)
     if code == 843:

@@ -96,7 +96,8 @@ A registry bound to an open database fires its triggers on every SQL
 * A handler that takes a second parameter gets a :class:`TriggerContext`:
   ``context.old`` (the row before an UPDATE), and ``context.execute_sql``,
   ``put``, ``get`` and ``delete`` in the statement's transaction: what it
-  writes commits or vanishes with the statement.
+  writes commits or vanishes with the statement. A BEFORE handler may only
+  read (SELECT, ``get``); no handler may change the schema.
 * ``TriggerAbort`` raised in a handler reaches the caller of ``execute_sql``
   as that same exception, with its ``code``; any other exception as
   :class:`PluginExecutionError` (a :class:`DatabaseError`) naming the

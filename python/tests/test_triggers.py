@@ -207,8 +207,8 @@ def test_a_failure_mid_insert_select_writes_none_of_the_rows(db):
     with db.transaction() as txn:
         for n in range(1000):
             txn.execute("INSERT INTO source VALUES (?)", [n])
-    db.register_plugin(PythonPlugin(name="picky", triggers={"target": ["BEFORE INSERT"]}, code='''
-def on_before_insert(row, context):
+    db.register_plugin(PythonPlugin(name="picky", triggers={"target": ["AFTER INSERT"]}, code='''
+def on_after_insert(row, context):
     context.execute_sql("INSERT INTO log VALUES (?)", [row["n"]])
     if row["n"] == 600:
         raise TriggerAbort("six hundred", code="SIX")
@@ -298,3 +298,50 @@ def on_after_insert(row, context):
     events = db.execute_sql("SELECT thread, n FROM events ORDER BY thread, n").to_dicts()
     audit = db.execute_sql("SELECT thread, n FROM audit ORDER BY thread, n").to_dicts()
     assert events == audit and len(events) == 4 * 36
+
+
+def test_before_handlers_may_read_but_not_write(db):
+    db.execute_sql("CREATE TABLE t (n INTEGER)")
+    db.execute_sql("CREATE TABLE limits (max INTEGER)")
+    db.execute_sql("INSERT INTO limits VALUES (10)")
+    db.register_plugin(PythonPlugin(name="limit", triggers={"t": ["BEFORE INSERT"]}, code='''
+def on_before_insert(row, context):
+    if row["n"] > context.execute_sql("SELECT max FROM limits")[0]["max"]:
+        raise TriggerAbort("over the limit", code="LIMIT")
+    if row["n"] == 7:
+        context.put(b"k", b"v")
+'''))
+    db.execute_sql("INSERT INTO t VALUES (5)")
+    with pytest.raises(TriggerAbort, match="over the limit"):
+        db.execute_sql("INSERT INTO t VALUES (11)")
+    with pytest.raises(PluginExecutionError, match="may read and change its row, not write"):
+        db.execute_sql("INSERT INTO t VALUES (7)")
+    assert count(db, "t") == 1 and db.get(b"k") is None
+
+
+def test_a_handler_using_the_callers_own_transaction_fails_instead_of_hanging(db):
+    db.execute_sql("CREATE TABLE t (n INTEGER)")
+    txn = db.transaction()
+    import builtins
+    builtins._sochdb_test_txn = txn
+    try:
+        db.register_plugin(PythonPlugin(name="reuse", triggers={"t": ["AFTER INSERT"]}, code='''
+import builtins
+def on_after_insert(row):
+    builtins._sochdb_test_txn.put(b"x", b"y")
+'''))
+        with pytest.raises(PluginExecutionError, match="running a statement on this thread"):
+            txn.execute("INSERT INTO t VALUES (1)")
+        assert txn.execute("SELECT COUNT(*) AS n FROM t")[0]["n"] == 0 and txn.get(b"x") is None
+        txn.commit()
+    finally:
+        del builtins._sochdb_test_txn
+
+
+def test_an_abort_by_a_c_or_swift_trigger_keeps_its_code():
+    from sochdb.errors import error_for_code
+
+    e = error_for_code(840, "trigger audit aborted the statement: no money [NSF]")
+    assert isinstance(e, TriggerAbort) and str(e) == "no money" and e.code == "NSF" and e.plugin == "audit"
+    e = error_for_code(840, "trigger t aborted the statement: plain")
+    assert str(e) == "plain" and e.code is None

@@ -53,8 +53,14 @@ public final class DatabaseTransaction {
         if let trigger { throw .invalidArgument("trigger \(trigger.trigger) cannot \(what): its transaction belongs to the statement") }
     }
 
-    public func put(_ key: [UInt8], _ value: [UInt8]) throws(SochDBError) {
+    /// Refuses a write from a BEFORE handler (``TriggerContext/canWrite``).
+    func checkWritable() throws(SochDBError) {
         try checkUsable()
+        if let trigger { do { try trigger.checkWritable() } catch { throw .sql(error) } }
+    }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws(SochDBError) {
+        try checkWritable()
         try KeyEncoding.checkApplicationKey(key)
         try SochDBError.wrap { try txn.put(key, value) }
     }
@@ -66,13 +72,13 @@ public final class DatabaseTransaction {
     }
 
     public func delete(_ key: [UInt8]) throws(SochDBError) {
-        try checkUsable()
+        try checkWritable()
         try KeyEncoding.checkApplicationKey(key)
         try SochDBError.wrap { try txn.delete(key) }
     }
 
     public func putPath(_ path: String, _ value: [UInt8]) throws(SochDBError) {
-        try checkUsable()
+        try checkWritable()
         let key = try KeyEncoding.pathKey(path)
         try SochDBError.wrap { try txn.put(key, value) }
     }
@@ -84,7 +90,7 @@ public final class DatabaseTransaction {
     }
 
     public func deletePath(_ path: String) throws(SochDBError) {
-        try checkUsable()
+        try checkWritable()
         let key = try KeyEncoding.pathKey(path)
         try SochDBError.wrap { try txn.delete(key) }
     }

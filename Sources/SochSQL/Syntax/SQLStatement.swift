@@ -165,6 +165,14 @@ extension SQLStatement {
         }
     }
 
+    /// SELECT, or EXPLAIN of anything: statements that write nothing.
+    var isQuery: Bool {
+        switch self {
+        case .select, .explain: return true
+        default: return false
+        }
+    }
+
     /// DDL: statements that rewrite the catalogue version.
     var isSchemaChange: Bool {
         switch self {

@@ -37,15 +37,39 @@ public struct TriggerContext {
     /// How many trigger-run statements enclose this one (0: the caller's).
     let depth: Int
 
+    /// Whether the handler may write: AFTER and ON BATCH handlers may; a
+    /// BEFORE handler runs while the statement's own rows are still being
+    /// made, so it may only read (its writes could not see those rows, and
+    /// would be overwritten by them, index entries and all).
+    public var canWrite: Bool {
+        switch event {
+        case .beforeInsert, .beforeUpdate, .beforeDelete: return false
+        default: return true
+        }
+    }
+
+    /// Refuses a write from a handler that may not write (``canWrite``).
+    public func checkWritable() throws(SQLError) {
+        guard canWrite else {
+            throw SQLError.transactionState("trigger \(trigger) runs \(event): a BEFORE handler may read and change its row, not write")
+        }
+    }
+
     /// Runs one SQL statement in the statement's transaction. Its own
-    /// triggers fire (see docs/triggers.md, "Re-entrancy"); BEGIN, COMMIT
-    /// and ROLLBACK are refused.
+    /// triggers fire (see docs/triggers.md, "Re-entrancy"). Refused: BEGIN,
+    /// COMMIT and ROLLBACK; schema changes; and anything but SELECT from a
+    /// BEFORE handler.
     @discardableResult
     public func execute(_ sql: String, parameters: [SQLValue] = []) throws(SQLError) -> SQLResult {
         guard scope.isOpen else { throw SQLError.transactionState("trigger \(trigger) has returned; its context is closed") }
         guard depth < SQLEngine.maxTriggerDepth else {
             throw SQLError.triggerFailed(trigger: trigger, message: "statements run by triggers nest deeper than \(SQLEngine.maxTriggerDepth) levels")
         }
+        let parsed = try engine.parse(sql)
+        if parsed.statement.isSchemaChange {
+            throw SQLError.transactionState("trigger \(trigger) cannot change the schema inside the statement that fired it")
+        }
+        if !canWrite, !parsed.statement.isQuery { try checkWritable() }
         return try engine.execute(sql, parameters: parameters, in: storageTransaction, depth: depth + 1)
     }
 }

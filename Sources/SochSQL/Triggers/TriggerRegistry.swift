@@ -26,11 +26,14 @@ final class TriggerRegistry: Sendable {
     }
 
     func unregister(_ name: String) throws(SQLError) {
-        try entries.withLock { list throws(SQLError) in
+        let removed = try entries.withLock { list throws(SQLError) -> Entry in
             guard let i = list.firstIndex(where: { $0.info.name == name }) else { throw SQLError.unknownTrigger(name) }
-            list.remove(at: i)
-            count.store(list.count, ordering: .releasing)
+            count.store(list.count - 1, ordering: .releasing)
+            return list.remove(at: i)
         }
+        // Dropped here, outside the lock: the last reference may run a C
+        // caller's release function, which may call back into the engine.
+        _ = consume removed
     }
 
     var all: [TriggerInfo] { entries.withLock { $0.map(\.info) } }

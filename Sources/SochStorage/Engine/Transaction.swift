@@ -56,6 +56,10 @@ public final class Transaction {
     /// One undo log per open savepoint, innermost last: each key written
     /// since that savepoint, with what the buffer held for it before.
     private var undo: [[ByteKey: Prior]] = []
+    /// The serial of each open savepoint, parallel to `undo`, so a stale
+    /// ``Savepoint`` never names a newer one at the same depth.
+    private var undoSerials: [UInt64] = []
+    private var nextSerial: UInt64 = 0
     private var state = State.active
     /// Whether the statistics count this transaction (internal ones are not).
     private let counted: Bool
@@ -135,8 +139,10 @@ public final class Transaction {
     /// write, then one dictionary entry per distinct key written.
     public func savepoint() throws -> Savepoint {
         try checkActive()
+        nextSerial += 1
         undo.append([:])
-        return Savepoint(transaction: id, depth: undo.count)
+        undoSerials.append(nextSerial)
+        return Savepoint(transaction: id, depth: undo.count, serial: nextSerial)
     }
 
     /// Undoes every write since `savepoint` (and ends it and any savepoint
@@ -146,6 +152,7 @@ public final class Transaction {
         try checkActive()
         try check(savepoint)
         while undo.count >= savepoint.depth {
+            undoSerials.removeLast()
             for (key, prior) in undo.removeLast() {
                 switch prior {
                 case .absent: writes.removeValue(forKey: key)
@@ -161,6 +168,7 @@ public final class Transaction {
         try checkActive()
         try check(savepoint)
         while undo.count >= savepoint.depth {
+            undoSerials.removeLast()
             let log = undo.removeLast()
             guard !undo.isEmpty else { break }
             for (key, prior) in log where undo[undo.count - 1][key] == nil { undo[undo.count - 1][key] = prior }
@@ -168,7 +176,8 @@ public final class Transaction {
     }
 
     private func check(_ savepoint: Savepoint) throws {
-        guard savepoint.transaction == id, savepoint.depth >= 1, savepoint.depth <= undo.count else {
+        guard savepoint.transaction == id, savepoint.depth >= 1, savepoint.depth <= undo.count,
+              undoSerials[savepoint.depth - 1] == savepoint.serial else {
             throw StorageError.invalidArgument("savepoint \(savepoint.depth) is not open in transaction \(id)")
         }
     }
@@ -213,6 +222,11 @@ public final class Transaction {
     @discardableResult
     public func commit() throws -> SequenceNumber {
         try checkActive()
+        // A statement is still running (its triggers, say): committing now
+        // would make durable what it may yet undo.
+        guard undo.isEmpty else {
+            throw StorageError.invalidArgument("transaction \(id) cannot commit while a statement is running in it (a savepoint is open)")
+        }
         defer { finish(.committed) }
         if writes.isEmpty { return snapshot.sequence }
         // In the buffer's order: keys are distinct, so the order of a
@@ -244,6 +258,7 @@ public final class Transaction {
         guards.removeAll()
         guardPrefixes.removeAll()
         undo.removeAll()
+        undoSerials.removeAll()
         snapshot.release()
         engine.transactionFinished(committed: state == .committed, counted: counted)
     }
@@ -255,4 +270,5 @@ public struct Savepoint: Sendable, Equatable {
     let transaction: UInt64
     /// How many savepoints are open once this one is (1 = outermost).
     let depth: Int
+    let serial: UInt64
 }
