@@ -17,10 +17,16 @@ struct DrainEvent: Sendable {}
 ///   `maxQueuedRequests` frames wait, so a pipelining client cannot make the
 ///   server buffer requests without bound.
 /// - A SCAN streams: the next batch is read only when the socket has room.
-/// - Slow readers: when a reply is due and the unsent replies already pass
-///   `maxOutputBytes`, the connection is closed (the client is not reading).
+/// - Replies wait for the client: while the channel is not writable (its
+///   unsent bytes passed the high-water mark) no further request of the
+///   connection runs, so a client that pipelines large GETs and reads them
+///   as they come is served whatever their total, and one that stops
+///   reading holds at most the water mark plus one batch of replies.
+/// - A hard cap on top: when a reply is due and the unsent replies already
+///   pass `maxOutputBytes`, the connection is closed.
 /// - Idle: no request received and no reply drained for the idle time-out
-///   closes the connection. Closing aborts the open transaction.
+///   closes the connection (also a client that stopped reading its
+///   replies). Closing aborts the open transaction.
 ///
 /// Event-loop bound: every member is touched on the channel's event loop only.
 final class ConnectionHandler: ChannelDuplexHandler {
@@ -46,6 +52,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var fatal: Response?
     private var stream: ScanStream?
     private var streamWaitsForRoom = false
+    /// Queued requests wait for the channel to become writable.
+    private var requestsWaitForRoom = false
     private var readHeld = false
     private var draining = false
     private var closing = false
@@ -166,7 +174,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Runs queued requests until one has to go to the pool.
     private func pump() {
-        while !busy && !closing, let frame = queue.popFirst() {
+        while !busy && !closing, !queue.isEmpty {
+            // Back-pressure on replies: hand what is batched to the channel
+            // once it is large, and run nothing more while the channel is
+            // over its high-water mark (the client is behind on reading).
+            if out.readableBytes >= Self.batchFlushBytes { flushIfNeeded() }
+            if let context, !context.channel.isWritable {
+                requestsWaitForRoom = true
+                break
+            }
+            guard let frame = queue.popFirst() else { break }
             statistics.requestsTotal.add(1, ordering: .relaxed)
             let request: Request
             do { request = try Request.decode(opcode: frame.opcode, payload: frame.payload) } catch {
@@ -295,6 +312,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable && streamWaitsForRoom { continueStream() }
+        if context.channel.isWritable && requestsWaitForRoom {
+            requestsWaitForRoom = false
+            lastActivity = .now()   // the client drained replies
+            pump()
+            flushIfNeeded()
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -333,6 +356,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         lastUnsent = unsent + n
         unflushed = true
     }
+
+    /// Batched replies past this size go to the channel before the next
+    /// request runs, so the channel's writability sees them.
+    static let batchFlushBytes = 64 << 10
 
     /// The frame of `response`, written straight into `buffer` (VALUE, the
     /// common large reply, without an intermediate array).
