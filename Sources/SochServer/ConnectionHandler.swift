@@ -112,7 +112,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if busy && !streamWaitsForRoom { return }
         let unsent = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         if unsent < lastUnsent { lastActivity = .now() }   // replies are draining
-        lastUnsent = unsent ?? 0
+        lastUnsent = unsent
         if NIODeadline.now() - lastActivity >= timeout {
             logger.info("closing idle connection (no request or reply progress for \(configuration.idleTimeoutMilliseconds) ms)")
             close("idle")

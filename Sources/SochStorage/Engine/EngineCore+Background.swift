@@ -5,7 +5,7 @@ extension EngineCore {
         while true {
             let (stop, hasImm): (Bool, Bool) = mutex.withLock {
                 while !stopping && backgroundError == nil && imm == nil && !needsCompaction(current) {
-                    mutex.wait()
+                    mutex.waitBackground()   // not woken by commits (ConditionLock)
                 }
                 return (stopping || backgroundError != nil, imm != nil)
             }
@@ -79,6 +79,7 @@ extension EngineCore {
             let old = closedLogSizes.keys.filter { $0 < manifestToStore.logNumber }
             for n in old { closedLogSizes.removeValue(forKey: n) }
             mutex.broadcast()
+            mutex.broadcastBackground()   // a level may now need compacting (after a foreground flush too)
             return old
         }
         let kept = Set(added.map { $0.table.number })

@@ -290,6 +290,7 @@ extension EngineCore {
         mem = Memtable()
         memLogNumber = number
         mutex.broadcast()
+        mutex.broadcastBackground()   // imm is set: the background thread flushes it
     }
 
     /// Sync mode `normal`: every 100 ms, sync the WAL if a commit left it dirty.

@@ -96,6 +96,7 @@ final class EngineCore: @unchecked Sendable {
         while !writers.isEmpty { mutex.wait() }
         stopping = true
         mutex.broadcast()
+        mutex.broadcastBackground()
         mutex.broadcastTimer()
         mutex.unlock()
         backgroundThread?.join(); backgroundThread = nil
