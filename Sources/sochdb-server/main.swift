@@ -26,6 +26,9 @@ struct SochDBServerCommand: ParsableCommand {
     @Option(name: .customLong("max-output-bytes"), help: "Unsent reply bytes after which a client that does not read is cut off.")
     var maxOutputBytes: Int = 32 << 20
     @Option(name: .customLong("sync-mode"), help: "off, normal or full (WAL fsync per commit).") var syncMode: String = "normal"
+    @Option(name: .customLong("event-loop-threads"), help: "Threads serving the sockets (0: one per core).") var eventLoopThreads: Int = 0
+    @Option(name: .customLong("blocking-threads"), help: "Threads for slow requests: scans, SQL, searches, durable commits (0: max(4, 2 x cores)).")
+    var blockingThreads: Int = 0
 
     func run() throws {
         guard let level = Self.level(logLevel) else {
@@ -39,8 +42,8 @@ struct SochDBServerCommand: ParsableCommand {
         }
         let config = ServerConfiguration(
             databasePath: db, socketPath: socket, maxClients: maxClients, idleTimeoutMilliseconds: timeoutMs,
-            maxFrameBytes: maxFrameBytes, maxOutputBytes: maxOutputBytes,
-            databaseOptions: Database.Options(syncMode: sync), logLevel: level)
+            maxFrameBytes: maxFrameBytes, maxOutputBytes: maxOutputBytes, blockingThreads: blockingThreads,
+            eventLoopThreads: eventLoopThreads, databaseOptions: Database.Options(syncMode: sync), logLevel: level)
         let server: SochServer
         do { server = try SochServer.start(config) } catch {
             FileHandle.standardError.write(Data("sochdb-server: \(error)\n".utf8))
