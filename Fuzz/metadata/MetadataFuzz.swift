@@ -38,13 +38,4 @@ public func fuzzMetadata(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// Equal, except that numbers compare by value (int 5 == double 5.0, 0 == -0.0).
-func sameValue(_ a: MetadataValue, _ b: MetadataValue) -> Bool {
-    switch (a, b) {
-    case let (.list(x), .list(y)): return x.count == y.count && zip(x, y).allSatisfy(sameValue)
-    case let (.object(x), .object(y)):
-        return x.count == y.count && x.allSatisfy { key, value in y[key].map { sameValue(value, $0) } ?? false }
-    default:
-        if let p = a.number, let q = b.number { return p == q }
-        return a == b
-    }
-}
+func sameValue(_ a: MetadataValue, _ b: MetadataValue) -> Bool { a.sameValue(as: b) }

@@ -12,16 +12,7 @@ struct JSONReaderTests {
     }
 
     /// Equal, numbers by value (Foundation reads 5.0 as the integer 5).
-    func same(_ a: MetadataValue, _ b: MetadataValue) -> Bool {
-        switch (a, b) {
-        case let (.list(x), .list(y)): return x.count == y.count && zip(x, y).allSatisfy(same)
-        case let (.object(x), .object(y)):
-            return x.count == y.count && x.allSatisfy { key, value in y[key].map { same(value, $0) } ?? false }
-        default:
-            if let p = a.number, let q = b.number { return p == q }
-            return a == b
-        }
-    }
+    func same(_ a: MetadataValue, _ b: MetadataValue) -> Bool { a.sameValue(as: b) }
 
     func randomValue(_ rng: inout SplitMix64, depth: Int = 0) -> MetadataValue {
         switch rng.next() % (depth > 3 ? 5 : 7) {

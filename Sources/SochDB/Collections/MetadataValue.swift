@@ -60,6 +60,20 @@ public enum MetadataValue: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     /// Equality as filters see it: numeric across int/double, exact otherwise.
+    /// Equal at every depth, numbers compared by value (int 5 == double
+    /// 5.0, 0 == -0.0): how a JSON round trip is judged, since JSON readers
+    /// differ on whether `5.0` is an integer.
+    func sameValue(as other: MetadataValue) -> Bool {
+        switch (self, other) {
+        case let (.list(x), .list(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.sameValue(as: $1) }
+        case let (.object(x), .object(y)):
+            return x.count == y.count && x.allSatisfy { key, value in y[key].map { value.sameValue(as: $0) } ?? false }
+        default:
+            if let p = number, let q = other.number { return p == q }
+            return self == other
+        }
+    }
+
     func matches(_ other: MetadataValue) -> Bool {
         if let c = compare(other) { return c == 0 }
         return self == other
