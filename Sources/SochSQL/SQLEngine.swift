@@ -62,7 +62,11 @@ public final class SQLEngine: @unchecked Sendable {
     /// ``execute(_:parameters:in:)`` for a statement run by a trigger
     /// `depth` levels down.
     func execute(_ sql: String, parameters: [SQLValue], in transaction: Transaction, depth: Int) throws(SQLError) -> SQLResult {
-        let parsed = try parse(sql)
+        try execute(try parse(sql), parameters: parameters, in: transaction, depth: depth)
+    }
+
+    /// The same for a statement already parsed.
+    func execute(_ parsed: ParsedStatement, parameters: [SQLValue], in transaction: Transaction, depth: Int) throws(SQLError) -> SQLResult {
         if parsed.statement.isTransactionControl {
             executed.add(1, ordering: .relaxed)
             throw SQLError.transactionState("BEGIN, COMMIT and ROLLBACK are not allowed in a caller-managed transaction")

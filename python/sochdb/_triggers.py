@@ -25,7 +25,7 @@ import threading
 import weakref
 
 from ._ffi import RELEASE_FN, TRIGGER_FN, check, lib, stash_trigger_failure
-from .database import _param
+from .database import _param, _sql_value
 from .plugins import PluginExecutionError, PluginRegistry, TriggerContext, TriggerEvent, _Loaded, _takes_context
 from .errors import DatabaseError, TriggerAbort
 
@@ -53,12 +53,8 @@ _RELEASE = RELEASE_FN(_release)  # module-level: lives as long as the library
 
 
 def _decode_row(row: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    if row is None:
-        return None
-    for column, value in row.items():
-        if type(value) is dict and len(value) == 1 and "$blob" in value:
-            row[column] = bytes.fromhex(value["$blob"])
-    return row
+    """A row of the engine's event JSON with its blobs as bytes."""
+    return None if row is None else {column: _sql_value(value) for column, value in row.items()}
 
 
 class _TableBinding:

@@ -99,17 +99,9 @@ public enum SQLJSON {
         case .text(let s): return JSONText.quoted(s)
         case .boolean(let b): return b ? "true" : "false"
         case .blob(let b):
-            let hex = "\"" + hexString(b) + "\""
+            let hex = "\"" + SQLValue.hex(b) + "\""
             return blobs == .tagged ? "{\"$blob\":\(hex)}" : hex
         }
-    }
-
-    static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeHex(_ s: String) -> [UInt8]? {

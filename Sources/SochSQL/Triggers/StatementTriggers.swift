@@ -14,7 +14,7 @@ final class StatementTriggers {
     private let engine: SQLEngine
     private let transaction: Transaction
     private let depth: Int
-    /// The statement's table, once the executor has resolved it.
+    /// The statement's table, from the first row it recorded.
     private var table: TableSchema?
     private var changes: [TriggerChange] = []
 
@@ -38,7 +38,6 @@ final class StatementTriggers {
     /// values as the handlers left them (nil for DELETE), not yet
     /// type-checked.
     func runBefore(_ table: TableSchema, old: [SQLValue]?, new: [SQLValue]?) throws(SQLError) -> [SQLValue]? {
-        self.table = table
         guard !before.isEmpty else { return new.map { Array($0.prefix(table.columns.count)) } }
         var current = new.map { TriggerRow(table, $0) }
         let oldRow = old.map { TriggerRow(table, $0) }

@@ -70,7 +70,7 @@ public struct TriggerContext {
             throw SQLError.transactionState("trigger \(trigger) cannot change the schema inside the statement that fired it")
         }
         if !canWrite, !parsed.statement.isQuery { try checkWritable() }
-        return try engine.execute(sql, parameters: parameters, in: storageTransaction, depth: depth + 1)
+        return try engine.execute(parsed, parameters: parameters, in: storageTransaction, depth: depth + 1)
     }
 }
 

@@ -14,14 +14,6 @@ public enum TriggerEvent: String, CaseIterable, Sendable, Hashable, CustomString
 
     public var description: String { rawValue }
 
-    /// The event named `text`, in any case, with `_` or spaces between the
-    /// words (`"before_insert"`, `"BEFORE INSERT"`); nil for anything else.
-    public init?(parsing text: String) {
-        let words = text.uppercased().split(whereSeparator: { $0 == "_" || $0 == " " })
-        guard let event = TriggerEvent(rawValue: words.joined(separator: " ")) else { return nil }
-        self = event
-    }
-
     /// The event's bit in the C ABI's event mask (include/sochdb.h): 1 <<
     /// its position above.
     public var bit: UInt32 { 1 << UInt32(Self.allCases.firstIndex(of: self)!) }
@@ -30,17 +22,6 @@ public enum TriggerEvent: String, CaseIterable, Sendable, Hashable, CustomString
     public static func events(inMask mask: UInt32) -> [TriggerEvent]? {
         guard mask >> UInt32(allCases.count) == 0 else { return nil }
         return allCases.filter { mask & $0.bit != 0 }
-    }
-
-    /// The statement kind that fires it (nil for ``onBatch``, which every
-    /// kind fires).
-    var operation: TriggerOperation? {
-        switch self {
-        case .beforeInsert, .afterInsert: return .insert
-        case .beforeUpdate, .afterUpdate: return .update
-        case .beforeDelete, .afterDelete: return .delete
-        case .onBatch: return nil
-        }
     }
 }
 

@@ -58,7 +58,8 @@ public enum SQLValue: Sendable, Hashable {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lowercase hex digits of `bytes` (also the JSON form of a blob, SochDB's SQLJSON).
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
