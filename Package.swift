@@ -33,6 +33,8 @@ let package = Package(
         .executable(name: "sochdb-stress", targets: ["sochdb-stress"]),
         .executable(name: "sochdb-examples", targets: ["sochdb-examples"]),
         .executable(name: "sochdb-server", targets: ["sochdb-server"]),
+        .executable(name: "sochdb-grpc-server", targets: ["sochdb-grpc-server"]),
+        .library(name: "SochGRPC", targets: ["SochGRPC"]),
         .library(name: "SochClient", targets: ["SochClient"]),
         // The C ABI (include/sochdb.h). SwiftPM names the file after the
         // product, libsochdb-ffi.so (an executable already owns "sochdb");
@@ -44,6 +46,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        // gRPC: only SochGRPC and sochdb-grpc-server depend on these, so an
+        // embedded user of SochDB builds none of them.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +91,31 @@ let package = Package(
             swiftSettings: nativeFlags
         ),
         .target(name: "SochClient", dependencies: ["SochDB", "SochWire"], swiftSettings: nativeFlags),
+        // The gRPC layer (docs/protocol/grpc.md): the services over index
+        // files and a Database, on grpc-swift 2. Generated/ is written by
+        // scripts/gen-proto.sh from proto/ and committed.
+        .target(
+            name: "SochGRPC",
+            dependencies: [
+                "SochDB",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: nativeFlags
+        ),
+        .executableTarget(
+            name: "sochdb-grpc-server",
+            dependencies: [
+                "SochGRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: nativeFlags
+        ),
         // The C ABI: a C half (thread-local last error, sochdb_free) and the
         // Swift entry points over the embedded Database. Linked with the
         // Swift runtime inside (-static-stdlib) and only sochdb_* exported, so
@@ -155,6 +188,15 @@ let package = Package(
         .testTarget(name: "SochDBTests", dependencies: ["SochDB", "SochDBExamples"], swiftSettings: nativeFlags),
         .testTarget(name: "SochWireTests", dependencies: ["SochWire"]),
         .testTarget(name: "SochServerTests", dependencies: ["SochServer", "SochClient", "SochWire"], swiftSettings: nativeFlags),
+        .testTarget(
+            name: "SochGRPCTests",
+            dependencies: [
+                "SochGRPC", "SochDB",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: nativeFlags
+        ),
     ]
 )
 

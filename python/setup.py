@@ -46,7 +46,7 @@ class BuildNative(build_py):
         shutil.copy2(native / "lib" / lib_name, target / "_lib" / lib_name)
         bin_dir = target / "_bin" / platform_tag()
         bin_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("sochdb-bulk", "sochdb-server"):
+        for name in ("sochdb-bulk", "sochdb-server", "sochdb-grpc-server"):
             shutil.copy2(native / "bin" / name, bin_dir / name)
 
 

@@ -1,4 +1,4 @@
-"""Console scripts ``sochdb-server`` and ``sochdb-bulk``: run the bundled
+"""Console scripts ``sochdb-server``, ``sochdb-grpc-server`` and ``sochdb-bulk``: run the bundled
 binaries (found as :func:`sochdb._paths.find_binary` says) with the same
 arguments, replacing this process."""
 
@@ -24,3 +24,7 @@ def server() -> None:
 
 def bulk() -> None:
     _exec("sochdb-bulk")
+
+
+def grpc_server() -> None:
+    _exec("sochdb-grpc-server")

@@ -39,7 +39,7 @@ def pytest_sessionstart(session):
 
         # The installed package must carry its native parts: no test may skip for want of them.
         bundled = Path(sochdb.__file__).resolve().parent
-        for found in (_paths.find_library(), _paths.find_binary("sochdb-bulk"), _paths.find_binary("sochdb-server")):
+        for found in (_paths.find_library(), *(_paths.find_binary(b) for b in ("sochdb-bulk", "sochdb-server", "sochdb-grpc-server"))):
             if found is None or bundled not in found.resolve().parents:
                 raise pytest.UsageError(f"the installed package does not bundle its native parts (found {found})")
 
