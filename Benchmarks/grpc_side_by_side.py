@@ -1,7 +1,7 @@
 """sochdb-grpc-server against hnswlib behind a grpcio server, same proto, same client, in one run.
 
     python3 Benchmarks/grpc_side_by_side.py [--dataset fashion-mnist-784,glove-50] [--queries 2000]
-        [--ef 64] [--k 10] [--clients 1,4] [--batch 1000] [--repeats 3] [--markdown-out report.md] [--skip-build] [--sochdb-args FLAGS]
+        [--ef 64] [--k 10] [--clients 1,8,32] [--batch 1000] [--repeats 3] [--markdown-out report.md] [--skip-build] [--sochdb-args FLAGS]
 
 What users would otherwise deploy for remote vector search on one machine is a small gRPC
 service around a library; the peer here is hnswlib (M and efConstruction as ours, its own
@@ -18,10 +18,12 @@ Steps:
      its own port over its own index;
   4. per mode and repeat, sides interleaved:
        single   one client, one Search call at a time: q/s, p50 and p99 latency;
-       clients  C client processes, each one call at a time: total q/s;
+       clients  C client processes, each one call at a time (Search, then SearchBatch of its
+                share in calls of up to --batch): total q/s, and the CPU the clients used;
        batch    SearchBatch calls of --batch queries: q/s;
      plus the in-process baseline (sochdb.index.HnswIndex and hnswlib in this process, no
-     network) to show what the transport costs. recall@10 of every mode against gt.npy.
+     network: single queries on one thread, one batch on all threads) to show what the
+     transport costs. recall@10 of every mode against gt.npy.
   5. best q/s over the repeats; latency from the best single run; servers' peak RSS (VmHWM).
 The client shares the machine's 2 cores with the server: figures are for one machine.
 """
@@ -165,7 +167,9 @@ def run_single(address, queries, k, ef):
 
 
 def _client_worker(args):
-    address, queries, k, ef, barrier_time = args
+    """One client process: its share of the queries, one call at a time
+    (Search, or SearchBatch of `batch` queries when batch > 0)."""
+    address, queries, k, ef, batch, barrier_time = args
     import grpc
     pb, rpc = stubs(generate=False)
     with grpc.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
@@ -173,17 +177,25 @@ def _client_worker(args):
         stub.Search(pb.VectorSearchRequest(index_path="index.hnsw", query_vector=queries[0].tobytes(), k=k, ef_search=ef))
         while time.time() < barrier_time:
             time.sleep(0.001)
-        for q in queries:
-            stub.Search(pb.VectorSearchRequest(index_path="index.hnsw", query_vector=q.tobytes(), k=k, ef_search=ef))
-    return time.time()
+        if batch:
+            for s in range(0, len(queries), batch):
+                stub.SearchBatch(pb.VectorSearchBatchRequest(index_path="index.hnsw", query_vectors=queries[s:s + batch].tobytes(),
+                                                             k=k, ef_search=ef))
+        else:
+            for q in queries:
+                stub.Search(pb.VectorSearchRequest(index_path="index.hnsw", query_vector=q.tobytes(), k=k, ef_search=ef))
+    return time.time(), time.process_time()
 
 
-def run_clients(address, queries, k, ef, clients):
+def run_clients(address, queries, k, ef, clients, batch=0):
+    """q/s of `clients` processes at once, and the CPU seconds they used
+    per query (the load generator's share of the 2 cores)."""
     parts = np.array_split(queries, clients)
     with mp.get_context("spawn").Pool(clients) as pool:
         start = time.time() + 2.0
-        ends = pool.map(_client_worker, [(address, p, k, ef, start) for p in parts])
-    return len(queries) / (max(ends) - start)
+        results = pool.map(_client_worker, [(address, p, k, ef, batch, start) for p in parts])
+    wall = max(end for end, _ in results) - start
+    return len(queries) / wall, sum(cpu for _, cpu in results) / wall
 
 
 def run_batch(address, queries, k, ef, batch):
@@ -213,6 +225,12 @@ def in_process(sochdb_index, hnsw_index, queries, k, ef):
     for q in queries:
         hnsw_index.knn_query(q, k=k, num_threads=1)
     out["hnswlib"] = len(queries) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    sochdb_index.search(queries, k=k, ef=ef, threads=0)
+    out["sochdb_batch"] = len(queries) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    hnsw_index.knn_query(queries, k=k, num_threads=-1)
+    out["hnswlib_batch"] = len(queries) / (time.perf_counter() - start)
     return out
 
 
@@ -263,7 +281,10 @@ def bench_dataset(name, args, binaries):
                     r["single"] = (qps, p50, p99, recall(found, gt, args.k))
                 for c in args.clients:
                     if c > 1:
-                        r[f"clients_{c}"] = max(r.get(f"clients_{c}", 0), run_clients(server.address, queries, args.k, args.ef, c))
+                        for mode, batch in (("clients", 0), ("batch_clients", args.batch)):
+                            qps, cpu = run_clients(server.address, queries, args.k, args.ef, c, batch)
+                            if qps > r.get(f"{mode}_{c}", (0,))[0]:
+                                r[f"{mode}_{c}"] = (qps, cpu)
                 qps, found = run_batch(server.address, queries, args.k, args.ef, args.batch)
                 if qps > r.get("batch", (0,))[0]:
                     r["batch"] = (qps, recall(found, gt, args.k))
@@ -273,7 +294,7 @@ def bench_dataset(name, args, binaries):
         for server in servers.values():
             server.stop()
     ours = HnswIndex.open(str(ours_dir / "index.hnsw"))
-    local = {"sochdb": 0, "hnswlib": 0}
+    local = {"sochdb": 0, "hnswlib": 0, "sochdb_batch": 0, "hnswlib_batch": 0}
     for _ in range(args.repeats):
         for side, qps in in_process(ours, peer, queries, args.k, args.ef).items():
             local[side] = max(local[side], qps)
@@ -289,19 +310,30 @@ def report(results, args) -> str:
              f"best of {args.repeats} (sides interleaved). Client and server share the machine's 2 cores.", ""]
     clients = [c for c in args.clients if c > 1]
     header = "| dataset | server | single q/s | p50 ms | p99 ms | recall@10 | " + \
-             " | ".join(f"{c} clients q/s" for c in clients) + f" | SearchBatch({args.batch}) q/s | batch recall | peak RSS MB |"
+             " | ".join(f"{c} clients Search q/s | {c} clients SearchBatch q/s" for c in clients) + \
+             f" | 1 client SearchBatch({args.batch}) q/s | batch recall | peak RSS MB |"
     lines += [header, "|" + "---|" * (header.count("|") - 1)]
     for name, (meta, rows, local) in results.items():
         for side, r in rows.items():
             s, b = r["single"], r["batch"]
             cells = [f"{name} ({meta['metric']})", side, fmt(s[0]), fmt(s[1], ".2f"), fmt(s[2], ".2f"), fmt(s[3], ".4f")]
-            cells += [fmt(r.get(f"clients_{c}")) for c in clients]
+            for c in clients:
+                cells += [fmt(r[f"clients_{c}"][0]), fmt(r[f"batch_clients_{c}"][0])]
             cells += [fmt(b[0]), fmt(b[1], ".4f"), fmt(r["peak_rss"] / 1e6)]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "In-process single-query q/s (no server, this Python process, one thread): what the transport adds to.", "",
-              "| dataset | SochDB (`sochdb.index.HnswIndex`) | hnswlib |", "|---|---|---|"]
+    lines += ["", "The load generator: CPU seconds per second the client processes used in the concurrent Search runs "
+              "(2.0 would be both cores; the rest is what the server had).", "",
+              "| dataset | server | " + " | ".join(f"{c} clients" for c in clients) + " |",
+              "|---|---|" + "---|" * len(clients)]
     for name, (meta, rows, local) in results.items():
-        lines.append(f"| {name} | {fmt(local['sochdb'])} | {fmt(local['hnswlib'])} |")
+        for side, r in rows.items():
+            lines.append(f"| {name} | {side} | " + " | ".join(fmt(r[f'clients_{c}'][1], '.2f') for c in clients) + " |")
+    lines += ["", "In process (no server, this Python process): single queries on one thread, and one batch call "
+              "on all threads, the ceiling a server approaches.", "",
+              "| dataset | SochDB single | hnswlib single | SochDB batch | hnswlib batch |", "|---|---|---|---|---|"]
+    for name, (meta, rows, local) in results.items():
+        lines.append(f"| {name} | {fmt(local['sochdb'])} | {fmt(local['hnswlib'])} | "
+                     f"{fmt(local['sochdb_batch'])} | {fmt(local['hnswlib_batch'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -319,7 +351,7 @@ def main():
     p.add_argument("--queries", type=int, default=2000)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--ef", type=int, default=64)
-    p.add_argument("--clients", default="1,4")
+    p.add_argument("--clients", default="1,8,32")
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--markdown-out", type=Path)

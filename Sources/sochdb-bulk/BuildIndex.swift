@@ -24,7 +24,7 @@ struct BuildIndex: ParsableCommand {
     @Option(help: "Seed for level draws and ordering.") var seed: UInt64 = 100
     @Option(help: "Graph construction: automatic (batched from 10,000 vectors), batched, incremental.") var construction: ConstructionMethod = .automatic
     @Flag(name: .customLong("direct-read"), help: "Read the input with plain reads instead of mapping it.") var directRead = false
-    @Flag(help: "Populate the input mapping up front (MAP_POPULATE).") var prefault = false
+    @Flag(help: "Populate the input mapping up front (MAP_POPULATE). With --direct-read it adds nothing: the reads bring every page in before the build starts.") var prefault = false
     @Flag(help: "Report page faults (minor/major) and bytes read.") var telemetry = false
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Print the statistics as one JSON object on stdout.") var json = false
@@ -42,7 +42,6 @@ struct BuildIndex: ParsableCommand {
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
         guard threads >= 0 else { throw ValidationError("--threads must be ≥ 0") }
-        guard !(directRead && prefault) else { throw ValidationError("--direct-read and --prefault exclude each other") }
     }
 
     func run() throws {

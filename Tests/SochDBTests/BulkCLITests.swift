@@ -74,4 +74,25 @@ struct BulkCLITests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
         #expect(leftovers.isEmpty)
     }
+
+    /// The seed's "Advanced Options" example, every flag as written (a
+    /// small 1536-d input): --direct-read and --prefault together mean a
+    /// direct read, whose reads bring every page in up front.
+    @Test func seedAdvancedOptionsExampleRuns() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = SyntheticData.clustered(count: 400, dimension: 1536, clusters: 4, seed: 9)
+        try VectorFile.write(base, to: dir + "/vectors.npy", format: .npy)
+        let (status, out, err) = try run([
+            "build-index", "--input", dir + "/vectors.npy", "--output", dir + "/index.hnsw", "--dimension", "1536",
+            "--max-connections", "32", "--ef-construction", "200", "--threads", "8",
+            "--direct-read", "--prefault", "--telemetry", "--ordering", "kmeans", "--json", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let telemetry = try #require(report["telemetry"] as? [String: Any])
+        let fileBytes = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/vectors.npy")[.size] as? Int)
+        #expect(telemetry["direct_bytes_read"] as? Int == fileBytes)
+        #expect(report["ordering"] as? String == "kmeans")
+        let index = try HNSWIndex.open(dir + "/index.hnsw")
+        #expect(index.count == 400 && index.dimension == 1536)
+    }
 }

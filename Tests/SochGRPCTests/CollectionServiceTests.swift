@@ -124,7 +124,7 @@ import Testing
                     try await Task.sleep(for: .seconds(20))
                 }))
             }
-            #expect(clock.now - start < .seconds(5), "answered at the deadline, not when the client finished")
+            #expect(clock.now - start < .seconds(15), "answered at the deadline, not when the client finished")
             #expect(e?.metadata[stringValues: "sochdb-committed"].first(where: { _ in true }) == "2")
             #expect(try f.server.database!.collection("c").get("b") != nil)
         }

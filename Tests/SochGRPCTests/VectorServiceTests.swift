@@ -175,7 +175,10 @@ import Testing
             let start = clock.now
             let e = await expectStatus(.deadlineExceeded, "default deadline") { _ = try await f.vectors.searchBatch(heavy) }
             #expect(e?.message.contains("default deadline") == true)
-            #expect(clock.now - start < .seconds(2), "the work stopped at the deadline")
+            // The whole batch takes about 40 s on one core here; stopping at
+            // the deadline takes well under a second alone, a few seconds
+            // beside the rest of the suite on 2 cores.
+            #expect(clock.now - start < .seconds(20), "the work stopped at the deadline, not at its end")
             await expectStatus(.deadlineExceeded, "default deadline, streamed") {
                 try await f.vectors.searchStream(heavy) { response in for try await _ in response.messages {} }
             }

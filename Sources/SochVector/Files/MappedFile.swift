@@ -24,7 +24,8 @@ public final class MappedFile: @unchecked Sendable {
         /// Read the file with plain reads into owned memory instead of mapping it.
         public var directRead = false
         /// Populate the whole mapping up front (MAP_POPULATE), trading open
-        /// time for no page faults later.
+        /// time for no page faults later. With `directRead` there is no
+        /// mapping and nothing to add: the reads fill every page up front.
         public var prefault = false
         public init(directRead: Bool = false, prefault: Bool = false) {
             self.directRead = directRead
